@@ -393,6 +393,60 @@ describe('while the whole team is away', () => {
   });
 });
 
+describe('outside the opening hours', () => {
+  it('rings no phone though the agents are available: the hours set in Options, the popup says closed, the missed call is marked after hours', async () => {
+    const options = await world.browser.context.newPage();
+    await options.goto(`chrome-extension://${world.browser.extensionId}/options.html`);
+    const section = options.getByTestId('hours-section');
+    try {
+      const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'];
+      const save = async () => {
+        await section.getByRole('button', { name: 'Save opening hours' }).click();
+        await expect.poll(() => textOf(section.getByTestId('hours-message')), { timeout: DEADLINE_MS }).toBe('Saved: outside these hours callers go to voicemail.');
+      };
+      await section.getByLabel('Calls ring the agents only during these hours').check();
+      await section.getByLabel('Time zone').selectOption('Europe/London');
+      for (const day of weekdays) await section.getByLabel(day, { exact: true }).fill('9-12:30, 13:30-17:30');
+      await section.getByLabel('Saturday', { exact: true }).fill('10-13');
+      await section.getByLabel('Closed on (holidays)').fill('2026-12-25, 2026-12-28, 2027-01-01');
+      await save();
+      // What the relay kept, written back the way the form writes it; open or closed now depends on when the test runs.
+      expect(await section.getByLabel('Monday', { exact: true }).inputValue()).toBe('09:00-12:30, 13:30-17:30');
+      await expect.poll(() => textOf(section.locator('[data-pc-field="hours-now"]'))).toMatch(/^(Open now, until .+\.|Closed now, opens .+: callers go to voicemail\.)$/);
+      await section.screenshot({ path: screenshotPath('opening-hours.png') });
+      // Closed every day: whenever the test runs, the number is closed.
+      for (const day of [...weekdays, 'Saturday']) await section.getByLabel(day, { exact: true }).fill('');
+      await save();
+      expect(await textOf(section.locator('[data-pc-field="hours-now"]'))).toBe('Closed now: callers go to voicemail.');
+
+      const toolbar = await world.browser.context.newPage();
+      await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+      await expect.poll(() => textOf(toolbar.locator('[data-pc-field="after-hours"]')), { timeout: DEADLINE_MS }).toBe('Closed: the team’s callers go to voicemail');
+      expect(await textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toBe('the team’s calls ring you and 1 colleague');
+      const page = await crmPage();
+      await page.evaluate(recordPopups);
+      const call = await ring('+14155550192', { answer: false, status: 'no-answer', message: 7 }, TWILIO_NUMBER);
+      await call.done;
+      expect([call.dialed, call.said]).toEqual([[], [GREETING]]);
+      const missed = toolbar.getByTestId('missed-calls').locator('li').filter({ hasText: '(415) 555-0192' });
+      await expect.poll(() => textOf(missed.locator('[data-pc-field="after-hours"]')), { timeout: DEADLINE_MS }).toBe(' · after hours');
+      await expect.poll(() => textOf(missed.locator('[data-pc-action="voicemail"]')), { timeout: DEADLINE_MS }).toBe('Voicemail 0:07');
+      expect(await page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted)).toBe(0);
+      await page.close();
+      await toolbar.close();
+
+      // Unticked and saved: the number is open at all hours again.
+      await section.getByLabel('Calls ring the agents only during these hours').uncheck();
+      await section.getByRole('button', { name: 'Save opening hours' }).click();
+      await expect.poll(() => textOf(section.getByTestId('hours-message')), { timeout: DEADLINE_MS }).toBe('Saved: calls ring the agents at all hours.');
+      expect((await api<{ hours: unknown }>(world.relay, world.agent.token, 'GET', '/instances/default')).body.hours).toBeNull();
+    } finally {
+      await options.close();
+      expect((await api(world.relay, world.agent.token, 'PUT', '/instances/default', { ...(await instanceWithoutCrm()), hours: null })).status).toBe(200);
+    }
+  });
+});
+
 describe("the toolbar popup's recent calls", () => {
   it('wraps up a call whose page was closed: the refused log marked and retried, the notes written on it, the log followed live', async () => {
     // No CRM tab is open: the call rings, is taken and ends unseen, and Vtiger refuses its log

@@ -4,7 +4,7 @@ import { act } from 'preact/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { InstanceView, OpeningHours } from '@phone-connector/shared';
-import { instantTime } from '../popup/call-time.tsx';
+import { inSentence, instantTime } from '../popup/call-time.tsx';
 import { callbackUrls, providerSettings, relaySettings } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { HoursSection } from './HoursSection.tsx';
@@ -95,7 +95,7 @@ describe('the opening hours of the options', () => {
     ]);
     // The form shows what the relay kept, and whether the number is open now.
     expect($<HTMLInputElement>('#hours-mon')!.value).toBe('09:00-12:30, 14:00-18:00');
-    expect(text('[data-pc-field="hours-now"]')).toBe(`Closed now, opens ${instantTime(OPENS)!.label}: callers go to voicemail.`);
+    expect(text('[data-pc-field="hours-now"]')).toBe(`Closed now, opens ${inSentence(instantTime(OPENS)!.label)}: callers go to voicemail.`);
   });
 
   it('says which days it cannot read, and sends nothing', async () => {
@@ -116,11 +116,11 @@ describe('the opening hours of the options', () => {
     render(<HoursSection />, root);
     await expect.poll(() => $<HTMLInputElement>('#hours-mon')?.value).toBe('08:00-16:00');
     expect([$<HTMLSelectElement>('#hours-time-zone')!.value, $<HTMLInputElement>('#hours-tue')!.value, $<HTMLInputElement>('#hours-closed-on')!.value]).toEqual(['America/New_York', '', '2026-12-25']);
-    expect(text('[data-pc-field="hours-now"]')).toBe(`Open now, until ${instantTime(OPENS)!.label}.`);
+    expect(text('[data-pc-field="hours-now"]')).toBe(`Open now, until ${inSentence(instantTime(OPENS)!.label)}.`);
     fill('#hours-tue', '8-16');
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toMatch(/^Saved\. Outside these hours calls still ring the agents: tick/);
-    expect(text('[data-pc-field="hours-now"]')).toBe(`Closed now, opens ${instantTime(OPENS)!.label}: calls still ring the agents, as the provider does not send callers to voicemail while everyone is away.`);
+    expect(text('[data-pc-field="hours-now"]')).toBe(`Closed now, opens ${inSentence(instantTime(OPENS)!.label)}: calls still ring the agents, as the provider does not send callers to voicemail while everyone is away.`);
     tick('[data-pc-field="hours-enabled"]');
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toBe('Saved: calls ring the agents at all hours.');

@@ -1,8 +1,8 @@
 import { type InstanceView, type OpeningHours, WEEK_DAYS, type WeekDay } from '@phone-connector/shared';
-import type { ComponentChildren } from 'preact';
+import { type ComponentChildren, Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { instanceBody } from '../instance-body.ts';
-import { instantTime } from '../popup/call-time.tsx';
+import { inSentence, instantTime } from '../popup/call-time.tsx';
 import { RelayApi, RelayError } from '../relay/relay-api.ts';
 import { callbackUrls, providerSettings, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
@@ -100,24 +100,30 @@ export function HoursSection() {
               ))}
             </select>
             <p class="hint">Each day’s hours, 24-hour times: 09:00-17:30, or 09:00-12:30, 14:00-18:00. Blank: closed all day.</p>
-            {WEEK_DAYS.map((day) => (
-              <div key={day}>
-                <label for={`hours-${day}`}>{DAY_NAMES[day]}</label>
-                <input
-                  id={`hours-${day}`}
-                  data-pc-day={day}
-                  value={draft.days[day]}
-                  placeholder="Closed"
-                  autocomplete="off"
-                  aria-invalid={invalid[day] ? 'true' : undefined}
-                  onInput={(e) => set({ days: { ...draft.days, [day]: (e.target as HTMLInputElement).value } })}
-                />
-                {invalid[day] ? <p class="error">{invalid[day]}</p> : null}
-              </div>
-            ))}
+            <div class="hours-week">
+              {WEEK_DAYS.map((day) => (
+                <Fragment key={day}>
+                  <label for={`hours-${day}`}>{DAY_NAMES[day]}</label>
+                  <div>
+                    <input
+                      id={`hours-${day}`}
+                      type="text"
+                      data-pc-day={day}
+                      value={draft.days[day]}
+                      placeholder="Closed"
+                      autocomplete="off"
+                      aria-invalid={invalid[day] ? 'true' : undefined}
+                      onInput={(e) => set({ days: { ...draft.days, [day]: (e.target as HTMLInputElement).value } })}
+                    />
+                    {invalid[day] ? <p class="error">{invalid[day]}</p> : null}
+                  </div>
+                </Fragment>
+              ))}
+            </div>
             <label for="hours-closed-on">Closed on (holidays)</label>
             <input
               id="hours-closed-on"
+              type="text"
               value={draft.closedOn}
               placeholder="2026-12-25, 2027-01-01"
               autocomplete="off"
@@ -163,7 +169,7 @@ function NowLine({ known }: { known: Known }) {
         <>
           {known.open_now.open ? ', until ' : ', opens '}
           <time dateTime={until.iso} title={until.full}>
-            {until.label}
+            {inSentence(until.label)}
           </time>
         </>
       ) : null}

@@ -14,7 +14,7 @@ import { agentSettings, awaySince, awayUntil, defaultCountry, missedCalls, relay
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { userClick } from '../testing/user-click.ts';
-import { callTime, instantTime } from './call-time.tsx';
+import { callTime, inSentence, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 import { returnChoices } from './Presence.tsx';
 import { MAX_AWAY_HOURS, type TeamView } from '@phone-connector/shared';
@@ -588,7 +588,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     expect(sent.away).toBe(true);
     expect(Date.parse(sent.away_until) - before).toBeGreaterThanOrEqual(60 * 60_000 - 1000);
     expect(Date.parse(sent.away_until) - Date.now()).toBeLessThanOrEqual(60 * 60_000);
-    const back = instantTime(sent.away_until)!.label;
+    const back = inSentence(instantTime(sent.away_until)!.label);
     await expect.poll(said).toBe(`● Away | until ${back}: the team’s calls ring your colleagues`);
     expect(await awayUntil.getValue()).toBe(sent.away_until);
     // Away: another return time, or none.
@@ -635,7 +635,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     submit(local(later));
     await expect.poll(() => relay.sent('PATCH /me')).toHaveLength(1);
     expect(relay.sent('PATCH /me')[0]!.body).toEqual({ away: true, away_until: later.toISOString() });
-    await expect.poll(said).toBe(`● Away | until ${instantTime(later.toISOString())!.label}: the team’s calls ring your colleagues`);
+    await expect.poll(said).toBe(`● Away | until ${inSentence(instantTime(later.toISOString())!.label)}: the team’s calls ring your colleagues`);
     // The picker is gone; the select is back.
     expect(root.querySelector('[data-pc-field="away-until-form"]')).toBeNull();
     expect(select()!.getAttribute('aria-label')).toBe('Back');
@@ -674,7 +674,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
     const listed = () => [...root.querySelectorAll('[data-pc-field="team"] li')].map((li) => li.textContent);
     expect(root.querySelector('[data-pc-field="team"] summary')!.textContent).toBe('Team: 2 available (1 on a call), 1 away');
-    expect(listed()).toEqual(['● Ada (you) · available', '● Bob · on a call', `● Cy · away until ${instantTime(cyBack)!.label}`]);
+    expect(listed()).toEqual(['● Ada (you) · available', '● Bob · on a call', `● Cy · away until ${inSentence(instantTime(cyBack)!.label)}`]);
     act(() => presence()!.click());
     await expect.poll(said).toMatch(/^● Away \| since .+: the team’s calls ring your 1 available colleague$/);
     await expect.poll(listed).toContain('● Ada (you) · away');
@@ -723,7 +723,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     relay.routes['GET /team'] = () => ({ body: view });
     render(<Popup />, root);
     const line = () => root.querySelector('[data-pc-field="after-hours"]')?.textContent ?? null;
-    await expect.poll(line).toBe(`Closed until ${instantTime(opens)!.label}: the team’s callers go to voicemail`);
+    await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: the team’s callers go to voicemail`);
     expect(root.querySelector('[data-pc-field="after-hours"] time')!.getAttribute('datetime')).toBe(opens);
     expect(presence()).toBeNull();
     // A colleague, and a number closed whose callers would still ring the agents: the switch, no line.

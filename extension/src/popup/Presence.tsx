@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
 import { awayForLock, awaySince, awayUntil, awayWhileLocked, keepPresence, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
-import { instantTime } from './call-time.tsx';
+import { inSentence, instantTime } from './call-time.tsx';
 
 /** How often the open popup reads the team again: colleagues take calls and come and go. */
 const TEAM_REFRESH_MS = 15_000;
@@ -96,7 +96,7 @@ export function Presence() {
                 <>
                   {until ? 'until' : 'since'}{' '}
                   <time dateTime={when.iso} title={when.full}>
-                    {when.label}
+                    {inSentence(when.label)}
                   </time>
                   :{' '}
                 </>
@@ -151,7 +151,7 @@ function AfterHours({ team }: { team: TeamView }) {
         <>
           {' until '}
           <time dateTime={opens.iso} title={opens.full}>
-            {opens.label}
+            {inSentence(opens.label)}
           </time>
         </>
       ) : null}
@@ -298,7 +298,7 @@ function memberState(member: TeamMember): string {
   if (member.away_since !== null) {
     // A relay from before return times sends none.
     const back = member.away_until ? instantTime(member.away_until) : undefined;
-    const away = back ? `away until ${back.label}` : 'away';
+    const away = back ? `away until ${inSentence(back.label)}` : 'away';
     return member.on_call ? `${away}, on a call` : away;
   }
   return member.on_call ? 'on a call' : 'available';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTime } from './call-time.tsx';
+import { callTime, inSentence } from './call-time.tsx';
 
 // Monday 30 November 2026, 9:15 AM in New York (14:15 UTC).
 const now = new Date('2026-11-30T14:15:00Z');
@@ -44,5 +44,8 @@ describe('callTime', () => {
     expect(at('2026-12-01T14:00:00Z')).toBe('Tomorrow 9:00 AM');
     expect(at('2026-12-04T14:00:00Z')).toBe('Fri 9:00 AM');
     expect(at('2026-12-07T14:00:00Z')).toBe('Dec 7 9:00 AM');
+    // Inside a sentence: "closed until tomorrow 9:00 AM".
+    expect(inSentence(at('2026-12-01T14:00:00Z')!)).toBe('tomorrow 9:00 AM');
+    expect(inSentence('Fri 9:00 AM')).toBe('Fri 9:00 AM');
   });
 });

@@ -49,6 +49,11 @@ export function instantTime(iso: string, options: CallTimeOptions = {}): CallTim
   return { iso: at.toISOString(), label, full: format({ dateStyle: 'full', timeStyle: 'short' }) };
 }
 
+/** A label as it reads inside a sentence ("away until tomorrow 9:00 AM"): a call list's start with a capital. */
+export function inSentence(label: string): string {
+  return label.replace(/^(Tomorrow|Yesterday)\b/, (word) => word.toLowerCase());
+}
+
 /** Midnight UTC of the date `at` falls on in `timeZone`: calendar dates that subtract. */
 function calendarDay(at: Date, timeZone: string | undefined): number {
   const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(at);
