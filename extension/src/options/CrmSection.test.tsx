@@ -1,11 +1,10 @@
 // @vitest-environment happy-dom
 import { render } from 'preact';
-import { act } from 'preact/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorInfo } from '@phone-connector/shared';
 import { crmSettings, defaultCountry, providerSettings, relaySettings } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
+import { sectionUnderTest } from '../testing/section-form.ts';
 import { CrmSection } from './CrmSection.tsx';
 
 // The options page's CRM section in happy-dom, against RelayStub over HTTP, with WXT's fake storage.
@@ -31,17 +30,12 @@ const CUSTOM_XML = `<connector for="CRM" name="My CRM">
     <matches list="records" phones="phone"><id use="id"/><name use="name"/></matches></search></find_contact>
   <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="number" value="@call_customer_number"/></parameters></request><response><id use="id"/></response></log_call>
 </connector>`;
-let relay: RelayStub;
-let root: HTMLElement;
 
-beforeAll(async () => {
-  relay = await RelayStub.start();
-});
-afterAll(async () => relay?.close());
+const { $, fill, submit, root, relay: stub } = sectionUnderTest();
+let relay: RelayStub;
 
 beforeEach(async () => {
-  fakeBrowser.reset();
-  relay.requests.length = 0;
+  relay = stub();
   relay.routes = {
     'GET /crm-connectors': () => ({ body: [HUBSPOT, VTIGER] }),
     'PUT /instances/default': ({ body }) => {
@@ -49,35 +43,11 @@ beforeEach(async () => {
       return { body: { id: 'default', connector: 'twilio', name: 'Twilio', config: {}, callbacks: { answer: 'a', status: 's', incoming: 'i' }, warnings: [], crm: crm ? { connector: crm.connector ?? 'custom', name: 'Vtiger CRM', config: {}, warnings: [] } : null } };
     },
   };
-  await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
-  await providerSettings.setValue({ connectorId: 'twilio', config: { authid: 'AC1', authtoken: 'provider-secret' }, instanceId: 'default' });
   await defaultCountry.setValue('US');
-  root = document.createElement('div');
-  document.body.append(root);
 });
-afterEach(() => {
-  render(null, root);
-  root.remove();
-});
-
-const $ = <T extends Element = HTMLElement>(selector: string): T | null => root.querySelector<T>(selector);
-
-function fill(selector: string, value: string): void {
-  act(() => {
-    const input = $<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(selector)!;
-    input.value = value;
-    input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
-  });
-}
-
-function submit(selector: string): void {
-  act(() => {
-    $<HTMLFormElement>(selector)!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
-  });
-}
 
 async function chooseVtiger(): Promise<void> {
-  render(<CrmSection />, root);
+  render(<CrmSection />, root());
   await expect.poll(() => $('#crm-connector option[value="vtiger"]')?.textContent).toBe('Vtiger CRM');
   fill('#crm-connector', 'vtiger');
 }
@@ -85,7 +55,7 @@ async function chooseVtiger(): Promise<void> {
 describe('the CRM section of the options', () => {
   it("generates the bundled connector's form, masks its secret, and saves it on the instance with the provider part", async () => {
     await chooseVtiger();
-    expect([...root.querySelectorAll('input[id^="crm-field-"]')].map((input) => [input.id, input.getAttribute('type')])).toEqual([
+    expect([...root().querySelectorAll('input[id^="crm-field-"]')].map((input) => [input.id, input.getAttribute('type')])).toEqual([
       ['crm-field-url', 'url'],
       ['crm-field-username', 'text'],
       ['crm-field-accesskey', 'password'],
@@ -110,11 +80,11 @@ describe('the CRM section of the options', () => {
   });
 
   it('checks pasted XML as it is typed, at line:col, and sends nothing while it has errors', async () => {
-    render(<CrmSection />, root);
+    render(<CrmSection />, root());
     await expect.poll(() => $('#crm-connector option[value="vtiger"]')).not.toBeNull();
     fill('#crm-connector', '__custom__');
     fill('#crm-xml', CUSTOM_XML.replace('<find_contact>', '<find_contacts>').replace('</find_contact>', '</find_contacts>'));
-    await expect.poll(() => [...root.querySelectorAll('[data-testid="crm-connector-diagnostics"] li')].map((li) => li.textContent)).toContain(
+    await expect.poll(() => [...root().querySelectorAll('[data-testid="crm-connector-diagnostics"] li')].map((li) => li.textContent)).toContain(
       '7:3 error: unknown element <find_contacts> inside <connector> — did you mean `find_contact`?',
     );
     submit('form');
@@ -127,7 +97,7 @@ describe('the CRM section of the options', () => {
       status: 422,
       body: { error: 'the CRM connector is not valid', diagnostics: [{ line: 3, col: 5, path: 'connector/crm', message: 'the relay refuses it', hint: null, severity: 'error', code: 'x' }] },
     });
-    render(<CrmSection />, root);
+    render(<CrmSection />, root());
     await expect.poll(() => $('#crm-connector option[value="vtiger"]')).not.toBeNull();
     fill('#crm-connector', '__custom__');
     fill('#crm-xml', CUSTOM_XML);
@@ -142,7 +112,7 @@ describe('the CRM section of the options', () => {
 
   it('removes the CRM with crm: null', async () => {
     await crmSettings.setValue({ connectorId: 'vtiger', config: { url: 'https://crm.example.com' } });
-    render(<CrmSection />, root);
+    render(<CrmSection />, root());
     await expect.poll(() => $<HTMLSelectElement>('#crm-connector')?.value).toBe('vtiger');
     fill('#crm-connector', '');
     submit('form');
@@ -157,7 +127,7 @@ describe('Test connection', () => {
   });
 
   async function testNumber(typed: string): Promise<HTMLElement> {
-    render(<CrmSection />, root);
+    render(<CrmSection />, root());
     await expect.poll(() => $('#crm-test-number')).not.toBeNull();
     fill('#crm-test-number', typed);
     submit('[data-testid="crm-test"]');
@@ -181,7 +151,7 @@ describe('Test connection', () => {
     };
     const said = async () => {
       const text = (await testNumber('+14155550100')).querySelector('[data-testid="crm-test-user"]')?.textContent;
-      render(null, root);
+      render(null, root());
       return text;
     };
     answer({ email: 'ada@example.com', id: '19x5', error: null });
@@ -206,7 +176,7 @@ describe('Test connection', () => {
   it('says when nothing matched, and when the relay itself refused', async () => {
     relay.routes['POST /instances/default/crm/test'] = () => ({ body: { ok: true, contacts: [], error: null } });
     expect((await testNumber('+14155550100')).textContent).toBe('Connected. No contact has this number.');
-    render(null, root);
+    render(null, root());
     relay.routes['POST /instances/default/crm/test'] = () => ({ status: 404, body: { error: 'the instance has no CRM' } });
     expect((await testNumber('+14155550100')).textContent).toBe('relay: the instance has no CRM');
   });

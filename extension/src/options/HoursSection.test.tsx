@@ -1,31 +1,27 @@
 // @vitest-environment happy-dom
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceView, OpeningHours } from '@phone-connector/shared';
 import { inSentence, instantTime } from '../popup/call-time.tsx';
 import { callbackUrls, providerSettings, relaySettings } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
+import { sectionUnderTest } from '../testing/section-form.ts';
 import { HoursSection } from './HoursSection.tsx';
 
 // The options page's opening hours in happy-dom, against RelayStub over HTTP, with WXT's fake storage.
-let relay: RelayStub;
-let root: HTMLElement;
+
 /** What the stub relay keeps of the instance. */
 let kept: Pick<InstanceView, 'hours' | 'open_now' | 'away_voicemail'>;
 const OPENS = new Date(Date.now() + 20 * 3_600_000).toISOString();
 
 const view = (): InstanceView => ({ id: 'default', connector: 'twilio', name: 'Twilio', config: {}, callbacks: { answer: 'a', status: 's', incoming: 'i' }, warnings: [], crm: null, ...kept });
 
-beforeAll(async () => {
-  relay = await RelayStub.start();
-});
-afterAll(async () => relay?.close());
+const { $, fill, submit, root, relay: stub } = sectionUnderTest();
+let relay: RelayStub;
 
 beforeEach(async () => {
-  fakeBrowser.reset();
-  relay.requests.length = 0;
+  relay = stub();
   kept = { hours: null, open_now: null, away_voicemail: true };
   relay.routes = {
     'GET /instances/default': () => ({ body: view() }),
@@ -35,45 +31,22 @@ beforeEach(async () => {
       return { body: view() };
     },
   };
-  await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
-  await providerSettings.setValue({ connectorId: 'twilio', config: { authid: 'AC1', authtoken: 'provider-secret' }, instanceId: 'default' });
-  root = document.createElement('div');
-  document.body.append(root);
-});
-afterEach(() => {
-  render(null, root);
-  root.remove();
 });
 
-const $ = <T extends Element = HTMLElement>(selector: string): T | null => root.querySelector<T>(selector);
 const text = (selector: string) => $(selector)?.textContent ?? null;
-
-function fill(selector: string, value: string): void {
-  act(() => {
-    const input = $<HTMLInputElement | HTMLSelectElement>(selector)!;
-    input.value = value;
-    input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
-  });
-}
 
 function tick(selector: string): void {
   act(() => $<HTMLInputElement>(selector)!.click());
 }
 
-function submit(): void {
-  act(() => {
-    $<HTMLFormElement>('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
-  });
-}
-
 describe('the opening hours of the options', () => {
   it('offers an office week where the browser is, and saves the hours typed on the instance with the provider part', async () => {
-    render(<HoursSection />, root);
+    render(<HoursSection />, root());
     await expect.poll(() => $('[data-pc-field="hours-enabled"]')).not.toBeNull();
     expect($<HTMLInputElement>('[data-pc-field="hours-enabled"]')!.checked).toBe(false);
     expect($('#hours-mon')).toBeNull();
     tick('[data-pc-field="hours-enabled"]');
-    expect([...root.querySelectorAll<HTMLInputElement>('[data-pc-day]')].map((input) => input.value)).toEqual(['09:00-17:00', '09:00-17:00', '09:00-17:00', '09:00-17:00', '09:00-17:00', '', '']);
+    expect([...root().querySelectorAll<HTMLInputElement>('[data-pc-day]')].map((input) => input.value)).toEqual(['09:00-17:00', '09:00-17:00', '09:00-17:00', '09:00-17:00', '09:00-17:00', '', '']);
     expect($<HTMLSelectElement>('#hours-time-zone')!.value).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     fill('#hours-time-zone', 'Europe/Paris');
     fill('#hours-mon', '9-12:30, 14-18');
@@ -99,21 +72,21 @@ describe('the opening hours of the options', () => {
   });
 
   it('says which days it cannot read, and sends nothing', async () => {
-    render(<HoursSection />, root);
+    render(<HoursSection />, root());
     await expect.poll(() => $('[data-pc-field="hours-enabled"]')).not.toBeNull();
     tick('[data-pc-field="hours-enabled"]');
     fill('#hours-tue', '18-9');
     fill('#hours-closed-on', '25/12');
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toBe('Some hours cannot be read: see above.');
-    expect([...root.querySelectorAll('[aria-invalid="true"]')].map((input) => input.id)).toEqual(['hours-tue', 'hours-closed-on']);
-    expect([...root.querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25']);
+    expect([...root().querySelectorAll('[aria-invalid="true"]')].map((input) => input.id)).toEqual(['hours-tue', 'hours-closed-on']);
+    expect([...root().querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25']);
     expect(relay.sent('PUT /instances/default')).toEqual([]);
   });
 
   it('shows the hours the relay has, removes them when unticked, and says when the provider still rings the agents after hours', async () => {
     kept = { hours: { time_zone: 'America/New_York', week: { mon: [{ from: '08:00', to: '16:00' }] }, closed_on: ['2026-12-25'] }, open_now: { open: true, until: OPENS }, away_voicemail: false };
-    render(<HoursSection />, root);
+    render(<HoursSection />, root());
     await expect.poll(() => $<HTMLInputElement>('#hours-mon')?.value).toBe('08:00-16:00');
     expect([$<HTMLSelectElement>('#hours-time-zone')!.value, $<HTMLInputElement>('#hours-tue')!.value, $<HTMLInputElement>('#hours-closed-on')!.value]).toEqual(['America/New_York', '', '2026-12-25']);
     expect(text('[data-pc-field="hours-now"]')).toBe(`Open now, until ${inSentence(instantTime(OPENS)!.label)}.`);
@@ -131,7 +104,7 @@ describe('the opening hours of the options', () => {
   it('asks for the provider first while the relay has no instance, and reads it once the provider is saved', async () => {
     const route = relay.routes['GET /instances/default']!;
     delete relay.routes['GET /instances/default'];
-    render(<HoursSection />, root);
+    render(<HoursSection />, root());
     await expect.poll(() => text('[data-testid="hours-section"] p.hint:last-child')).toBe('Save the provider above first: the opening hours are its number’s.');
     relay.routes['GET /instances/default'] = route;
     await callbackUrls.setValue({ answer: 'a', status: 's', incoming: 'i' });
@@ -140,7 +113,7 @@ describe('the opening hours of the options', () => {
 
   it('asks for the relay first when none is set up', async () => {
     await relaySettings.setValue({ url: '', token: '' });
-    render(<HoursSection />, root);
+    render(<HoursSection />, root());
     await expect.poll(() => text('[data-testid="hours-section"] p.hint:last-child')).toBe('Set up the relay above first: it keeps the opening hours.');
     expect(relay.requests).toEqual([]);
   });
