@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorInfo } from '@phone-connector/shared';
-import { crmSettings, defaultCountry, providerSettings, relaySettings } from '../storage.ts';
+import { crmSettings, defaultCountry } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { sectionUnderTest } from '../testing/section-form.ts';
 import { CrmSection } from './CrmSection.tsx';

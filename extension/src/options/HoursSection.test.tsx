@@ -4,7 +4,7 @@ import { act } from 'preact/test-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceView, OpeningHours } from '@phone-connector/shared';
 import { inSentence, instantTime } from '../popup/call-time.tsx';
-import { callbackUrls, providerSettings, relaySettings } from '../storage.ts';
+import { callbackUrls, relaySettings } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { sectionUnderTest } from '../testing/section-form.ts';
 import { HoursSection } from './HoursSection.tsx';
