@@ -726,8 +726,8 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: the team’s callers go to voicemail`);
     expect(root.querySelector('[data-pc-field="after-hours"] time')!.getAttribute('datetime')).toBe(opens);
     expect(presence()).toBeNull();
-    // A colleague, and a number closed whose callers would still ring the agents: the switch, no line.
-    view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 }, away_voicemail: false };
+    // A colleague, and the number open again: the switch, no line.
+    view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 }, closed: null };
     render(null, root);
     render(<Popup />, root);
     await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');

@@ -137,12 +137,12 @@ export function Presence() {
 
 /**
  * Outside the opening hours of a number whose calls would ring the agent, where its callers then go
- * to voicemail (`GET /team`'s `closed` and `away_voicemail`): until when. Its calls ring nobody, the
- * agent's switch aside. A number closed whose callers would still ring the agents says nothing here:
- * its calls ring as always (Options > Opening hours says why).
+ * to voicemail (`GET /team`'s `closed`): until when. Its calls ring nobody, the agent's switch
+ * aside. A number closed whose callers would still ring the agents is not said here: its calls
+ * ring as always (Options > Opening hours says why).
  */
 function AfterHours({ team }: { team: TeamView }) {
-  if (!team.closed || !team.away_voicemail) return null;
+  if (!team.closed) return null;
   const opens = team.closed.until ? instantTime(team.closed.until) : undefined;
   return (
     <p class="hint" data-pc-field="after-hours" style="margin: 0 0 6px">

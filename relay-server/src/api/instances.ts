@@ -99,7 +99,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       await crmSession(deps, deps.store, instance);
       deps.crm.signIn(instance);
     }
-    deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
+    deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, hours: instance.hours !== null, created: !previous });
     return c.json(await instanceJson(instance, agent, registration.warnings, crm?.warnings));
   });
 

@@ -53,17 +53,20 @@ describe('/team', () => {
     expect((await team(cy.token)).away_voicemail).toBe(true);
   });
 
-  it('says when a number whose calls would ring the agent is closed, and until when: the earliest opening of those closed', async () => {
+  it('says when a number whose calls would ring the agent is closed, its callers going to voicemail, and until when: the earliest opening of those closed', async () => {
     // Monday 7 December 2026, 20:00 UTC.
     const clocked = testRelay({ now: () => new Date('2026-12-07T20:00:00Z') });
     const admin = await clocked.addAgent('Ada', '+14155550111', { admin: true });
     const bob = await clocked.addAgent('Bob', '+14155550122');
     const seen = async (token: string) => (await (await clocked.call(token, 'GET', '/team')).json()) as TeamView;
-    const save = async (token: string, id: string, week: Record<string, { from: string; to: string }[]>) => {
-      const put = await clocked.call(token, 'PUT', `/instances/${id}`, { connector: 'twilio', config: { authid: 'AC123', authtoken: 'token', callerid: '+15005550006' }, hours: { time_zone: 'UTC', week } });
+    const save = async (token: string, id: string, week: Record<string, { from: string; to: string }[]>, voicemail = true) => {
+      const config = { authid: 'AC123', authtoken: 'token', callerid: '+15005550006', ...(voicemail ? { voicemail_greeting: 'We are closed.', away_voicemail: 'true' } : {}) };
+      const put = await clocked.call(token, 'PUT', `/instances/${id}`, { connector: 'twilio', config, hours: { time_zone: 'UTC', week } });
       expect(put.status).toBe(200);
     };
     await save(admin.token, 'evening', { mon: [{ from: '18:00', to: '22:00' }] });
+    // Closed, but its callers still ring the agents: nothing to say.
+    await save(admin.token, 'ringing', { tue: [{ from: '07:00', to: '17:00' }] }, false);
     expect((await seen(bob.token)).closed).toBeNull();
     await save(admin.token, 'day', { tue: [{ from: '09:00', to: '17:00' }] });
     expect((await seen(bob.token)).closed).toEqual({ until: '2026-12-08T09:00:00.000Z' });

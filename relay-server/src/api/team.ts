@@ -37,8 +37,8 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
  * What the numbers whose calls would ring `me` do, a team's (an admin's instance, whose calls may
  * ring every agent) or `me`'s own: whether any rings no phone while every agent it reaches is
  * away, the connector sending the caller to voicemail then (connectors/twilio.xml,
- * `away_voicemail`); and whether any is closed now (outside its opening hours), until its
- * earliest opening.
+ * `away_voicemail`); and whether any of those is closed now (outside its opening hours), its
+ * callers going to voicemail, until the earliest opening of those closed.
  */
 async function numbersRingingMe(deps: RelayDeps, agents: readonly Agent[], me: Agent, now: Date): Promise<Pick<TeamView, 'away_voicemail' | 'closed'>> {
   let awayVoicemail = false;
@@ -47,7 +47,8 @@ async function numbersRingingMe(deps: RelayDeps, agents: readonly Agent[], me: A
     if (!owner.admin && owner.id !== me.id) continue;
     for (const instance of await deps.store.instancesOf(owner.id)) {
       const plan = await deps.plans.planFor(instance);
-      if (plan && ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl()))) awayVoicemail = true;
+      if (!plan || !ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl()))) continue;
+      awayVoicemail = true;
       const open = instance.hours && openNow(instance.hours, now);
       if (!open || open.open) continue;
       if (!closed || (open.until !== null && (closed.until === null || open.until < closed.until))) closed = { until: open.until };

@@ -66,8 +66,9 @@ export interface TeamView {
   /** The calls that would ring the agent (a team's number, or the agent's own) go to voicemail while every agent they reach is away, rather than ringing them all. */
   away_voicemail: boolean;
   /**
-   * Outside the opening hours of a number whose calls would ring the agent (every agent counts as
-   * away then): until when (ISO time; null, no opening within a year), or null while open.
+   * Outside the opening hours of a number whose calls would ring the agent, its callers going to
+   * voicemail (every agent counts as away then): until when (ISO time; null, no opening within a
+   * year); null while none is closed.
    */
   closed: { until: string | null } | null;
 }
