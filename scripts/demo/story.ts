@@ -11,7 +11,7 @@ import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
 type Locator = ReturnType<Page['locator']>;
 
-export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png', '08-voicemail.png', '09-away-voicemail.png'] as const;
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png', '08-voicemail.png', '09-away-voicemail.png', '10-after-hours.png'] as const;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -56,6 +56,7 @@ export async function runStory(options: StoryOptions): Promise<void> {
   await readCallLog(scene, incoming.openInCrm);
   await leaveVoicemail(scene);
   await awayToVoicemail(scene);
+  await afterHours(scene);
 }
 
 async function showCallButtons({ world, contacts, page, transcript, output }: Scene): Promise<void> {
@@ -281,6 +282,47 @@ async function awayToVoicemail({ world, contacts, transcript, output }: Scene): 
   transcript.note('The toolbar popup: the switch, and the missed call, which never rang nor popped up:', [`| ${(await toolbar.locator('[data-pc-field="presence"] .row').innerText()).replace(/\s+/g, ' ').trim()}`, `| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, '-> 09-away-voicemail.png']);
   await toolbar.close();
   await api(world.relay, world.agent.token, 'PATCH', '/me', { away: false });
+}
+
+/**
+ * The number's opening hours, set in Options > Opening hours: closed every day, so whenever the
+ * demo runs, a call rings no phone though the agent is available; the toolbar says the number is
+ * closed, and lists the call missed, "after hours", with its message. The hours are then removed.
+ */
+async function afterHours({ world, contacts, transcript, output }: Scene): Promise<void> {
+  transcript.section('8. Outside the opening hours');
+  const options = await world.browser.context.newPage();
+  await options.goto(`chrome-extension://${world.browser.extensionId}/options.html`);
+  const section = options.getByTestId('hours-section');
+  const enabled = section.getByLabel('Calls ring the agents only during these hours');
+  const save = async (saved: string) => {
+    await section.getByRole('button', { name: 'Save opening hours' }).click();
+    const message = section.getByTestId('hours-message');
+    await waitFor(async () => (await message.innerText()) === saved, DEADLINE_MS, `"${saved}" in Options > Opening hours`);
+  };
+  await enabled.check();
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) await section.getByLabel(day, { exact: true }).fill('');
+  await save('Saved: outside these hours callers go to voicemail.');
+  transcript.note(`Options > Opening hours: "Calls ring the agents only during these hours" ticked, every day blank (closed). It says: "${await section.locator('[data-pc-field="hours-now"]').innerText()}"`);
+  const caller = contacts[4]!;
+  const number = caller.phones[0]!;
+  const call = world.ring(number.e164, { dial: { answer: false, status: 'no-answer', message: 9 } });
+  transcript.note(`${caller.name} (${number.display}) calls; the agent is available.`);
+  await call.done;
+  transcript.note("The relay's answer rings no phone (outside the hours, every agent counts as away):", [twimlOf(call)]);
+
+  const toolbar = await openToolbar(world, 420);
+  const mark = toolbar.getByTestId('missed-calls').locator('[data-pc-field="after-hours"]');
+  await mark.waitFor({ timeout: DEADLINE_MS });
+  const row = mark.locator('xpath=ancestor::li');
+  await row.locator('[data-pc-action="voicemail"]').waitFor({ timeout: DEADLINE_MS });
+  const closed = toolbar.locator('[data-pc-field="after-hours"]').first();
+  await toolbar.locator('main').screenshot({ path: join(output, '10-after-hours.png') });
+  transcript.note('The toolbar popup: the number closed, and the missed call, which never rang nor popped up:', [`| ${(await closed.innerText()).trim()}`, `| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, '-> 10-after-hours.png']);
+  await toolbar.close();
+  await enabled.uncheck();
+  await save('Saved: calls ring the agents at all hours.');
+  await options.close();
 }
 
 /** The extension's toolbar popup in a page of its own, as wide as Chromium shows it and `height` tall. */

@@ -177,6 +177,11 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/rings no phone[^\n]*\n\s+<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>Sorry, nobody at Acme[^<]*<\/Say><Record [^>]*\/><\/Response>/);
     expect(transcript).toMatch(/\| .* · everyone away · Voicemail 0:12/);
     expect(transcript).toContain('no colleague is available, so the team’s calls go to voicemail');
+    // Outside the opening hours: the agent available, the answer dials nobody all the same.
+    expect(transcript).toContain('It says: "Closed now: callers go to voicemail."');
+    expect(transcript).toMatch(/outside the hours, every agent counts as away[^\n]*\n\s+<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>Sorry, nobody at Acme[^<]*<\/Say><Record [^>]*\/><\/Response>/);
+    expect(transcript).toContain('| Closed: callers go to voicemail');
+    expect(transcript).toMatch(/\| .* · after hours · Voicemail 0:09/);
     expect(transcript).toMatch(/"Voicemail 0:23" links to https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
     expect(transcript).toMatch(/description \| Recording: https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);

@@ -723,7 +723,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     relay.routes['GET /team'] = () => ({ body: view });
     render(<Popup />, root);
     const line = () => root.querySelector('[data-pc-field="after-hours"]')?.textContent ?? null;
-    await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: the team’s callers go to voicemail`);
+    await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: callers go to voicemail`);
     expect(root.querySelector('[data-pc-field="after-hours"] time')!.getAttribute('datetime')).toBe(opens);
     expect(presence()).toBeNull();
     // A colleague, and the number open again: the switch, no line.

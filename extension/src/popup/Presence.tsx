@@ -155,7 +155,7 @@ function AfterHours({ team }: { team: TeamView }) {
           </time>
         </>
       ) : null}
-      : the team’s callers go to voicemail
+      : callers go to voicemail
     </p>
   );
 }
