@@ -52,6 +52,7 @@ export {
   type TeamView,
 } from './relay-protocol/agent-api.ts';
 export {
+  isCalendarDate,
   isOpenAt,
   isTimeZone,
   MAX_RANGES_A_DAY,

@@ -1,4 +1,4 @@
-import { MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
+import { isCalendarDate, MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
 
 /**
  * A day's opening hours as the options page takes them, typed: `9:00-17:30`, or a morning and an
@@ -38,8 +38,7 @@ export function parseClosedDates(text: string): { ok: true; dates: string[] } | 
   const dates: string[] = [];
   for (const word of text.split(/[\s,;]+/)) {
     if (!word) continue;
-    const at = /^\d{4}-\d{2}-\d{2}$/.test(word) ? new Date(`${word}T00:00:00Z`) : undefined;
-    if (!at || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== word) return { ok: false, error: `“${word}” is not a date such as 2026-12-25` };
+    if (!isCalendarDate(word)) return { ok: false, error: `“${word}” is not a date such as 2026-12-25` };
     if (!dates.includes(word)) dates.push(word);
   }
   return { ok: true, dates: dates.sort() };

@@ -29,6 +29,20 @@ describe('opening hours', () => {
     expect(openNow(hours, new Date('2026-03-27T17:00:00Z'))).toEqual({ open: false, until: '2026-03-30T07:00:00.000Z' });
   });
 
+  it('reads the offset of the very minute, on either side of a change of the clocks', () => {
+    // Paris springs forward at 01:00 UTC on 29 March 2026 (02:00 -> 03:00), falls back at 01:00 UTC on 25 October.
+    const night = openingHoursSchema.parse({ time_zone: 'Europe/Paris', week: { sun: [{ from: '02:30', to: '03:00' }] } });
+    expect(isOpenAt(night, new Date('2026-03-29T00:59:00Z'))).toBe(false); // 01:59 (+1)
+    expect(isOpenAt(night, new Date('2026-03-29T01:00:00Z'))).toBe(false); // 03:00 (+2): 02:30 never came
+    expect(isOpenAt(night, new Date('2026-10-25T00:30:00Z'))).toBe(true); // 02:30 (+2)
+    expect(isOpenAt(night, new Date('2026-10-25T00:59:00Z'))).toBe(true); // 02:59 (+2)
+    expect(isOpenAt(night, new Date('2026-10-25T01:00:00Z'))).toBe(false); // 02:00 (+1), again
+    expect(isOpenAt(night, new Date('2026-10-25T01:30:00Z'))).toBe(true); // 02:30 (+1), again
+    // A zone a quarter hour off the hour: Nepal, UTC+5:45.
+    const kathmandu = openingHoursSchema.parse({ time_zone: 'Asia/Kathmandu', week: { mon: [{ from: '09:00', to: '17:00' }] } });
+    expect([isOpenAt(kathmandu, new Date('2026-12-07T03:14:00Z')), isOpenAt(kathmandu, new Date('2026-12-07T03:15:00Z'))]).toEqual([false, true]);
+  });
+
   it('says until when it is open or closed: the next edge, past breaks, weekends and closed dates', () => {
     const hours = office({ closed_on: ['2026-12-25', '2026-12-28'] });
     expect(openNow(hours, new Date('2026-12-07T10:00:00Z'))).toEqual({ open: true, until: '2026-12-07T11:30:00.000Z' });
@@ -56,6 +70,6 @@ describe('opening hours', () => {
     expect(refused({ mon: [{ from: '18:00', to: '09:00' }] })).toBe('18:00–09:00 ends before it starts');
     expect(refused({ mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] })).toBe('09:00–13:00 and 12:00–18:00 overlap');
     expect(refused({ mon: [{ from: '24:00', to: '24:00' }] })).toBe('a time HH:MM, 00:00 to 23:59');
-    expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: ['2026-13-01'] }).success).toBe(false);
+    for (const date of ['2026-13-01', '2026-02-30', '26-12-25']) expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success).toBe(false);
   });
 });
