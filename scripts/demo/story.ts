@@ -271,11 +271,7 @@ async function awayToVoicemail({ world, contacts, transcript, output }: Scene): 
   await call.done;
   transcript.note("The relay's answer to the incoming call rings no phone: the greeting, then the caller's message (@agents_away is set: every agent the call reaches is away):", [twimlOf(call)]);
 
-  const toolbar = await openToolbar(world, 480);
-  const mark = toolbar.getByTestId('missed-calls').locator('[data-pc-field="all-away"]');
-  await mark.waitFor({ timeout: DEADLINE_MS });
-  const row = mark.locator('xpath=ancestor::li');
-  await row.locator('[data-pc-action="voicemail"]').waitFor({ timeout: DEADLINE_MS });
+  const { toolbar, row } = await missedCallMarked(world, 480, 'all-away');
   const hint = toolbar.locator('[data-pc-field="presence-hint"]');
   await waitFor(async () => (await hint.innerText()).includes('voicemail'), DEADLINE_MS, "the switch's words about voicemail");
   await toolbar.locator('main').screenshot({ path: join(output, '09-away-voicemail.png') });
@@ -311,18 +307,27 @@ async function afterHours({ world, contacts, transcript, output }: Scene): Promi
   await call.done;
   transcript.note("The relay's answer rings no phone (outside the hours, every agent counts as away):", [twimlOf(call)]);
 
-  const toolbar = await openToolbar(world, 420);
-  const mark = toolbar.getByTestId('missed-calls').locator('[data-pc-field="after-hours"]');
-  await mark.waitFor({ timeout: DEADLINE_MS });
-  const row = mark.locator('xpath=ancestor::li');
-  await row.locator('[data-pc-action="voicemail"]').waitFor({ timeout: DEADLINE_MS });
-  const closed = toolbar.locator('[data-pc-field="after-hours"]').first();
+  const { toolbar, row } = await missedCallMarked(world, 420, 'after-hours');
+  const closed = toolbar.locator('[data-pc-field="closed"]');
   await toolbar.locator('main').screenshot({ path: join(output, '10-after-hours.png') });
   transcript.note('The toolbar popup: the number closed, and the missed call, which never rang nor popped up:', [`| ${(await closed.innerText()).trim()}`, `| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, '-> 10-after-hours.png']);
   await toolbar.close();
   await enabled.uncheck();
   await save('Saved: calls ring the agents at all hours.');
   await options.close();
+}
+
+/**
+ * The toolbar popup once it lists a missed call that rang no phone, marked with `mark` (its
+ * `data-pc-field`: why), with its voicemail link: the popup, and the call's row.
+ */
+async function missedCallMarked(world: DemoWorld, height: number, mark: 'all-away' | 'after-hours'): Promise<{ toolbar: Page; row: Locator }> {
+  const toolbar = await openToolbar(world, height);
+  const marked = toolbar.getByTestId('missed-calls').locator(`[data-pc-field="${mark}"]`);
+  await marked.waitFor({ timeout: DEADLINE_MS });
+  const row = marked.locator('xpath=ancestor::li');
+  await row.locator('[data-pc-action="voicemail"]').waitFor({ timeout: DEADLINE_MS });
+  return { toolbar, row };
 }
 
 /** The extension's toolbar popup in a page of its own, as wide as Chromium shows it and `height` tall. */

@@ -421,7 +421,7 @@ describe('outside the opening hours', () => {
 
       const toolbar = await world.browser.context.newPage();
       await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
-      await expect.poll(() => textOf(toolbar.locator('[data-pc-field="after-hours"]')), { timeout: DEADLINE_MS }).toBe('Closed: callers go to voicemail');
+      await expect.poll(() => textOf(toolbar.locator('[data-pc-field="closed"]')), { timeout: DEADLINE_MS }).toBe('Closed: callers go to voicemail');
       expect(await textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toBe('the team’s calls ring you and 1 colleague');
       const page = await crmPage();
       await page.evaluate(recordPopups);

@@ -722,9 +722,9 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     relay.routes['PATCH /me'] = () => ({ body: { ...ME, away_since: null, away_until: null } });
     relay.routes['GET /team'] = () => ({ body: view });
     render(<Popup />, root);
-    const line = () => root.querySelector('[data-pc-field="after-hours"]')?.textContent ?? null;
+    const line = () => root.querySelector('[data-pc-field="closed"]')?.textContent ?? null;
     await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: callers go to voicemail`);
-    expect(root.querySelector('[data-pc-field="after-hours"] time')!.getAttribute('datetime')).toBe(opens);
+    expect(root.querySelector('[data-pc-field="closed"] time')!.getAttribute('datetime')).toBe(opens);
     expect(presence()).toBeNull();
     // A colleague, and the number open again: the switch, no line.
     view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 }, closed: null };

@@ -145,7 +145,7 @@ function AfterHours({ team }: { team: TeamView }) {
   if (!team.closed) return null;
   const opens = team.closed.until ? instantTime(team.closed.until) : undefined;
   return (
-    <p class="hint" data-pc-field="after-hours" style="margin: 0 0 6px">
+    <p class="hint" data-pc-field="closed" style="margin: 0 0 6px">
       Closed
       {opens ? (
         <>

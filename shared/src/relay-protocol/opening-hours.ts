@@ -73,6 +73,7 @@ export function isCalendarDate(text: string): boolean {
   return !Number.isNaN(at) && new Date(at).toISOString().startsWith(text);
 }
 
+/** A time zone name this runtime's Intl knows (`Europe/Paris`, `UTC`). */
 export function isTimeZone(name: string): boolean {
   try {
     wallClockFormat(name);
