@@ -6,6 +6,7 @@ import { crmSettings, defaultCountry } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { sectionUnderTest } from '../testing/section-form.ts';
 import { CrmSection } from './CrmSection.tsx';
+import { onInstanceSaved } from './instance-saved.ts';
 
 // The options page's CRM section in happy-dom, against RelayStub over HTTP, with WXT's fake storage.
 const VTIGER: ConnectorInfo = {
@@ -54,6 +55,8 @@ async function chooseVtiger(): Promise<void> {
 
 describe('the CRM section of the options', () => {
   it("generates the bundled connector's form, masks its secret, and saves it on the instance with the provider part", async () => {
+    const announced: Array<string | undefined> = [];
+    const stop = onInstanceSaved((instance) => announced.push(instance.crm?.connector));
     await chooseVtiger();
     expect([...root().querySelectorAll('input[id^="crm-field-"]')].map((input) => [input.id, input.getAttribute('type')])).toEqual([
       ['crm-field-url', 'url'],
@@ -69,6 +72,9 @@ describe('the CRM section of the options', () => {
       { connector: 'twilio', config: { authid: 'AC1', authtoken: 'provider-secret' }, crm: { connector: 'vtiger', config: { url: 'https://crm.example.com', username: 'admin', accesskey: ACCESS_KEY } } },
     ]);
     expect(await crmSettings.getValue()).toEqual({ connectorId: 'vtiger', config: { url: 'https://crm.example.com', username: 'admin', accesskey: ACCESS_KEY } });
+    // The page's other sections hear what the relay now has.
+    expect(announced).toEqual(['vtiger']);
+    stop();
   });
 
   it('says which fields are missing and sends nothing', async () => {

@@ -6,6 +6,7 @@ import { type CrmSettings, crmSettings, providerSettings, relaySettings, resolve
 import { useStored } from '../ui/use-stored.ts';
 import { ConfigFieldInput } from './ConfigFieldInput.tsx';
 import { ConnectorDiagnostics } from './ConnectorDiagnostics.tsx';
+import { announceInstanceSaved } from './instance-saved.ts';
 import { relayDiagnostics, type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 
 const NONE = '';
@@ -73,6 +74,7 @@ export function CrmSection() {
       const relay = new RelayApi(await relaySettings.getValue());
       const provider = await providerSettings.getValue();
       const instance = await relay.putInstance(provider.instanceId, instanceBody(provider, next));
+      announceInstanceSaved(instance);
       setMessage({ kind: 'ok', text: instance.crm ? `Saved: the relay now looks callers up in ${instance.crm.name} and logs calls there.` : 'Saved: no CRM.' });
     } catch (error) {
       setMessage({ kind: 'error', text: `Saved here, but the relay did not take it: ${(error as Error).message}`, diagnostics: relayDiagnostics(error) });

@@ -4,10 +4,11 @@ import { act } from 'preact/test-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceView, OpeningHours } from '@phone-connector/shared';
 import { inSentence, instantTime } from '../popup/call-time.tsx';
-import { callbackUrls, relaySettings } from '../storage.ts';
+import { relaySettings } from '../storage.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { sectionUnderTest } from '../testing/section-form.ts';
 import { HoursSection } from './HoursSection.tsx';
+import { announceInstanceSaved } from './instance-saved.ts';
 
 // The options page's opening hours in happy-dom, against RelayStub over HTTP, with WXT's fake storage.
 
@@ -101,14 +102,25 @@ describe('the opening hours of the options', () => {
     expect(text('[data-pc-field="hours-now"]')).toBeNull();
   });
 
-  it('asks for the provider first while the relay has no instance, and reads it once the provider is saved', async () => {
-    const route = relay.routes['GET /instances/default']!;
+  it('asks for the provider first while the relay has no instance, and shows the form once the provider is saved', async () => {
     delete relay.routes['GET /instances/default'];
     render(<HoursSection />, root());
     await expect.poll(() => text('[data-testid="hours-section"] p.hint:last-child')).toBe('Save the provider above first: the opening hours are its number’s.');
-    relay.routes['GET /instances/default'] = route;
-    await callbackUrls.setValue({ answer: 'a', status: 's', incoming: 'i' });
-    await expect.poll(() => $('[data-pc-field="hours-enabled"]')).not.toBeNull();
+    // The provider section saves the instance: the relay's answer reaches this one.
+    act(() => announceInstanceSaved(view()));
+    expect($<HTMLInputElement>('[data-pc-field="hours-enabled"]')!.checked).toBe(false);
+    expect(relay.sent('GET /instances/default')).toHaveLength(1);
+  });
+
+  it('follows the provider’s save: where callers go after hours is the provider’s tick box', async () => {
+    kept = { hours: { time_zone: 'UTC', week: {}, closed_on: [] }, open_now: { open: false, until: null }, away_voicemail: false };
+    render(<HoursSection />, root());
+    await expect.poll(() => text('[data-pc-field="hours-now"]')).toBe('Closed now: calls still ring the agents, as the provider does not send callers to voicemail while everyone is away.');
+    fill('#hours-mon', '9-17');
+    act(() => announceInstanceSaved({ ...view(), away_voicemail: true }));
+    expect(text('[data-pc-field="hours-now"]')).toBe('Closed now: callers go to voicemail.');
+    // What was typed here and not saved yet stays.
+    expect($<HTMLInputElement>('#hours-mon')!.value).toBe('9-17');
   });
 
   it('asks for the relay first when none is set up', async () => {

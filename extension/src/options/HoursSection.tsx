@@ -4,8 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { instanceBody } from '../instance-body.ts';
 import { inSentence, instantTime } from '../popup/call-time.tsx';
 import { RelayApi, RelayError } from '../relay/relay-api.ts';
-import { callbackUrls, providerSettings, relaySettings } from '../storage.ts';
-import { useStored } from '../ui/use-stored.ts';
+import { providerSettings, relaySettings } from '../storage.ts';
+import { onInstanceSaved } from './instance-saved.ts';
 import { formatDayHours, parseClosedDates, parseDayHours } from './opening-hours-text.ts';
 import { type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 
@@ -27,8 +27,9 @@ type Known = Pick<InstanceView, 'open_now' | 'away_voicemail'>;
  * {hours}`), where outside them every agent its calls reach counts as away: with the provider's
  * "straight to voicemail" box ticked (and a greeting), callers hear the greeting and no phone
  * rings. Read from the relay, whose hours they are (another admin's browser may have set them),
- * and again once the provider is saved (the instance may only exist from then on); saved with the
- * provider's settings, as every instance save is.
+ * and followed as the page's other sections save the instance (the provider's save may create it,
+ * and its tick box decides where callers go); saved with the provider's settings, as every
+ * instance save is.
  */
 export function HoursSection() {
   const [draft, setDraft] = useState<Draft | undefined>(undefined);
@@ -36,13 +37,9 @@ export function HoursSection() {
   const [unavailable, setUnavailable] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<SaveMessage | undefined>(undefined);
   const [invalid, setInvalid] = useState<Partial<Record<WeekDay | 'closedOn', string>>>({});
-  // Set when the provider is saved and registered: the instance exists from then on.
-  const [callbacks] = useStored(callbackUrls);
 
   useEffect(() => {
-    if (callbacks === undefined) return;
     void (async () => {
-      setUnavailable(undefined);
       const api = new RelayApi(await relaySettings.getValue());
       if (!api.configured) return setUnavailable('Set up the relay above first: it keeps the opening hours.');
       try {
@@ -54,7 +51,13 @@ export function HoursSection() {
         setUnavailable(`Could not read the opening hours: ${(error as Error).message}`);
       }
     })();
-  }, [callbacks === undefined, callbacks?.incoming]);
+    // What the relay has once another section saved: the form typed here stays as it is.
+    return onInstanceSaved((instance) => {
+      setUnavailable(undefined);
+      setDraft((typed) => typed ?? draftOf(instance.hours));
+      setKnown(instance);
+    });
+  }, []);
 
   if (unavailable)
     return (

@@ -5,6 +5,7 @@ import { RelayApi } from '../relay/relay-api.ts';
 import { instanceBody } from '../instance-body.ts';
 import { ConfigFieldInput } from './ConfigFieldInput.tsx';
 import { ConnectorDiagnostics } from './ConnectorDiagnostics.tsx';
+import { announceInstanceSaved } from './instance-saved.ts';
 import { relayDiagnostics, type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 import { bundledConnectorIds, compileConnector, connectorSource } from '../connectors.ts';
 import { callbackUrls, type ProviderSettings, providerSettings, relaySettings } from '../storage.ts';
@@ -51,6 +52,7 @@ export function ProviderSection() {
     if (!relay.configured) return setMessage({ kind: 'ok', text: 'Saved. Set up the relay below to get your callback URLs.' });
     try {
       const instance = await relay.putInstance(next.instanceId, instanceBody(next));
+      announceInstanceSaved(instance);
       await callbackUrls.setValue(instance.callbacks);
       setMessage({ kind: 'ok', text: 'Saved and registered with the relay. Paste the callback URLs below into your provider\'s console.' });
     } catch (error) {
