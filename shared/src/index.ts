@@ -52,7 +52,7 @@ export {
   type TeamView,
 } from './relay-protocol/agent-api.ts';
 export {
-  isCalendarDate,
+  isClosedDate,
   isOpenAt,
   isTimeZone,
   MAX_RANGES_A_DAY,

@@ -52,7 +52,7 @@ describe('the opening hours of the options', () => {
     fill('#hours-time-zone', 'Europe/Paris');
     fill('#hours-mon', '9-12:30, 14-18');
     fill('#hours-sat', '10 to 12');
-    fill('#hours-closed-on', '2026-12-25 2027-01-01');
+    fill('#hours-closed-on', '2027-01-01 12-25');
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toBe('Saved: outside these hours callers go to voicemail.');
     const office = [{ from: '09:00', to: '17:00' }];
@@ -63,7 +63,7 @@ describe('the opening hours of the options', () => {
         hours: {
           time_zone: 'Europe/Paris',
           week: { mon: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], tue: office, wed: office, thu: office, fri: office, sat: [{ from: '10:00', to: '12:00' }], sun: [] },
-          closed_on: ['2026-12-25', '2027-01-01'],
+          closed_on: ['12-25', '2027-01-01'],
         },
       },
     ]);
@@ -81,7 +81,7 @@ describe('the opening hours of the options', () => {
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toBe('Some hours cannot be read: see above.');
     expect([...root().querySelectorAll('[aria-invalid="true"]')].map((input) => input.id)).toEqual(['hours-tue', 'hours-closed-on']);
-    expect([...root().querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25']);
+    expect([...root().querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25, or 12-25 for every year']);
     expect(relay.sent('PUT /instances/default')).toEqual([]);
   });
 

@@ -124,11 +124,12 @@ export function HoursSection() {
               ))}
             </div>
             <label for="hours-closed-on">Closed on (holidays)</label>
+            <p class="hint">Dates, or MM-DD for a day every year: 12-25, 01-01, 2027-03-26.</p>
             <input
               id="hours-closed-on"
               type="text"
               value={draft.closedOn}
-              placeholder="2026-12-25, 2027-01-01"
+              placeholder="12-25, 2027-03-26"
               autocomplete="off"
               aria-invalid={invalid.closedOn ? 'true' : undefined}
               onInput={(e) => set({ closedOn: (e.target as HTMLInputElement).value })}

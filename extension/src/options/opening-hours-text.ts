@@ -1,4 +1,4 @@
-import { isCalendarDate, MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
+import { isClosedDate, MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
 
 /**
  * A day's opening hours as the options page takes them, typed: `9:00-17:30`, or a morning and an
@@ -33,12 +33,12 @@ function readTime(text: string): string | undefined {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
-/** Closed dates typed as `2026-12-25, 2027-01-01` (commas, spaces or lines between): the dates, or the first that is none. */
+/** Closed dates typed as `12-25, 2027-04-05` (a day every year, or a date; commas, spaces or lines between): the dates, or the first that is none. */
 export function parseClosedDates(text: string): { ok: true; dates: string[] } | { ok: false; error: string } {
   const dates: string[] = [];
   for (const word of text.split(/[\s,;]+/)) {
     if (!word) continue;
-    if (!isCalendarDate(word)) return { ok: false, error: `“${word}” is not a date such as 2026-12-25` };
+    if (!isClosedDate(word)) return { ok: false, error: `“${word}” is not a date such as 2026-12-25, or 12-25 for every year` };
     if (!dates.includes(word)) dates.push(word);
   }
   return { ok: true, dates: dates.sort() };

@@ -52,6 +52,17 @@ describe('opening hours', () => {
     expect(isOpenAt(hours, new Date('2026-12-25T10:00:00Z'))).toBe(false);
   });
 
+  it('closes a day every year given as MM-DD, in the number’s time zone', () => {
+    const hours = office({ time_zone: 'America/New_York', closed_on: ['12-25', '01-01'] });
+    // Friday 25 December, 10:00 in New York, this year and in 2031 (a Thursday).
+    expect(isOpenAt(hours, new Date('2026-12-25T15:00:00Z'))).toBe(false);
+    expect(isOpenAt(hours, new Date('2031-12-25T15:00:00Z'))).toBe(false);
+    // Thursday 24 December 2026, 23:30 in New York is the 25th in UTC: the 24th counts, open hours or not.
+    expect(isOpenAt(office({ time_zone: 'America/New_York', closed_on: ['12-25'], week: { thu: [{ from: '00:00', to: '24:00' }] } }), new Date('2026-12-25T04:30:00Z'))).toBe(true);
+    // Thursday 31 December 2026, 18:30 in New York: closed until Monday 4 January (1 January every year, then the weekend).
+    expect(openNow(hours, new Date('2026-12-31T23:30:00Z'))).toEqual({ open: false, until: '2027-01-04T14:00:00.000Z' });
+  });
+
   it('takes an opening across midnight as one, and a number always open as open for good', () => {
     const night = openingHoursSchema.parse({ time_zone: 'UTC', week: { fri: [{ from: '22:00', to: '24:00' }], sat: [{ from: '00:00', to: '06:00' }] } });
     expect(openNow(night, new Date('2026-12-04T23:00:00Z'))).toEqual({ open: true, until: '2026-12-05T06:00:00.000Z' });
@@ -70,6 +81,6 @@ describe('opening hours', () => {
     expect(refused({ mon: [{ from: '18:00', to: '09:00' }] })).toBe('18:00–09:00 ends before it starts');
     expect(refused({ mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] })).toBe('09:00–13:00 and 12:00–18:00 overlap');
     expect(refused({ mon: [{ from: '24:00', to: '24:00' }] })).toBe('a time HH:MM, 00:00 to 23:59');
-    for (const date of ['2026-13-01', '2026-02-30', '26-12-25']) expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success).toBe(false);
+    for (const date of ['2026-13-01', '2026-02-30', '26-12-25', '02-30', '13-01', '1225']) expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ export interface OpenRange {
 const FROM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const TO = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A closed date every year: `12-25`. */
+const ANNUAL = /^\d{2}-\d{2}$/;
 
 /** The ranges one day may have: a morning and an afternoon, or more, but a form's worth. */
 export const MAX_RANGES_A_DAY = 6;
@@ -41,9 +43,9 @@ export const openingHoursSchema = z.object({
   time_zone: z.string().max(64).refine(isTimeZone, 'a time zone name such as Europe/Paris or America/New_York'),
   /** A day left out, or with no range, is closed. */
   week: z.object(Object.fromEntries(WEEK_DAYS.map((day) => [day, dayRangesSchema.optional()])) as Record<WeekDay, z.ZodOptional<typeof dayRangesSchema>>),
-  /** Local dates (`YYYY-MM-DD`) closed all day, whatever their week day says. */
+  /** Local dates closed all day, whatever their week day says: `YYYY-MM-DD`, or `MM-DD` for that day every year. */
   closed_on: z
-    .array(z.string().refine(isCalendarDate, 'a date YYYY-MM-DD'))
+    .array(z.string().refine(isClosedDate, 'a date YYYY-MM-DD, or MM-DD for every year'))
     .max(MAX_CLOSED_DATES)
     .default([]),
 });
@@ -67,10 +69,11 @@ export function rangesError(ranges: readonly OpenRange[]): string | undefined {
   return undefined;
 }
 
-/** `YYYY-MM-DD`, a date the calendar has (not 2026-02-30). */
-export function isCalendarDate(text: string): boolean {
-  const at = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
-  return !Number.isNaN(at) && new Date(at).toISOString().startsWith(text);
+/** `YYYY-MM-DD`, a date the calendar has (not 2026-02-30); or `MM-DD`, a day some year has (02-29 too). */
+export function isClosedDate(text: string): boolean {
+  const date = ANNUAL.test(text) ? `2024-${text}` : text;
+  const at = DATE.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  return !Number.isNaN(at) && new Date(at).toISOString().startsWith(date);
 }
 
 /** A time zone name this runtime's Intl knows (`Europe/Paris`, `UTC`). */
@@ -129,7 +132,7 @@ function* openings(hours: OpeningHours, today: LocalDate): Generator<[number, nu
 
 /** The ranges of a local date, sorted: none on a closed date. */
 function dayRanges(hours: OpeningHours, date: LocalDate): readonly OpenRange[] {
-  if (hours.closed_on.length > 0 && closedDaysOf(hours).has(date.epochDay)) return [];
+  if (hours.closed_on.length > 0 && isClosedOn(closedDaysOf(hours), date)) return [];
   const ranges = hours.week[WEEK_DAYS[date.weekDay]!] ?? [];
   return ranges.length < 2 ? ranges : [...ranges].sort((a, b) => minutesOf(a.from) - minutesOf(b.from));
 }
@@ -144,16 +147,29 @@ interface LocalDate {
   weekDay: number;
 }
 
-/** The closed dates of each hours read, as day counts: a webhook's check is then a lookup. */
-const closedDays = new WeakMap<OpeningHours, ReadonlySet<number>>();
+/** Closed dates as a webhook's check reads them: the dates as day counts, the yearly ones as `MM-DD`. */
+interface ClosedDays {
+  dates: ReadonlySet<number>;
+  yearly: ReadonlySet<string>;
+}
 
-function closedDaysOf(hours: OpeningHours): ReadonlySet<number> {
+/** The closed dates of each hours read, kept: a webhook's check is then a lookup. */
+const closedDays = new WeakMap<OpeningHours, ClosedDays>();
+
+function closedDaysOf(hours: OpeningHours): ClosedDays {
   let days = closedDays.get(hours);
   if (!days) {
-    days = new Set(hours.closed_on.map((date) => Date.parse(`${date}T00:00:00Z`) / DAY_MS));
+    const yearly = hours.closed_on.filter((date) => ANNUAL.test(date));
+    const dates = hours.closed_on.filter((date) => !ANNUAL.test(date)).map((date) => Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+    days = { dates: new Set(dates), yearly: new Set(yearly) };
     closedDays.set(hours, days);
   }
   return days;
+}
+
+function isClosedOn(closed: ClosedDays, date: LocalDate): boolean {
+  if (closed.dates.has(date.epochDay)) return true;
+  return closed.yearly.size > 0 && closed.yearly.has(new Date(date.epochDay * DAY_MS).toISOString().slice(5, 10));
 }
 
 function dateOfEpochDay(epochDay: number): LocalDate {
