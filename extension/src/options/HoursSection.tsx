@@ -2,7 +2,7 @@ import { type InstanceView, type OpeningHours, WEEK_DAYS, type WeekDay } from '@
 import { type ComponentChildren, Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { instanceBody } from '../instance-body.ts';
-import { inSentence, instantTime } from '../popup/call-time.tsx';
+import { instantTime, TimeInSentence } from '../popup/call-time.tsx';
 import { RelayApi, RelayError } from '../relay/relay-api.ts';
 import { providerSettings, relaySettings } from '../storage.ts';
 import { onInstanceSaved } from './instance-saved.ts';
@@ -172,9 +172,7 @@ function NowLine({ known }: { known: Known }) {
       {until ? (
         <>
           {known.open_now.open ? ', until ' : ', opens '}
-          <time dateTime={until.iso} title={until.full}>
-            {inSentence(until.label)}
-          </time>
+          <TimeInSentence time={until} />
         </>
       ) : null}
       {known.open_now.open ? '.' : known.away_voicemail ? ': callers go to voicemail.' : ': calls still ring the agents, as the provider does not send callers to voicemail while everyone is away.'}

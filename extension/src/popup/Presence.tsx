@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
 import { awayForLock, awaySince, awayUntil, awayWhileLocked, keepPresence, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
-import { inSentence, instantTime } from './call-time.tsx';
+import { inSentence, instantTime, TimeInSentence } from './call-time.tsx';
 
 /** How often the open popup reads the team again: colleagues take calls and come and go. */
 const TEAM_REFRESH_MS = 15_000;
@@ -94,11 +94,7 @@ export function Presence() {
             <>
               {when ? (
                 <>
-                  {until ? 'until' : 'since'}{' '}
-                  <time dateTime={when.iso} title={when.full}>
-                    {inSentence(when.label)}
-                  </time>
-                  :{' '}
+                  {until ? 'until' : 'since'} <TimeInSentence time={when} />:{' '}
                 </>
               ) : null}
               {colleagues === undefined
@@ -150,9 +146,7 @@ function AfterHours({ team }: { team: TeamView }) {
       {opens ? (
         <>
           {' until '}
-          <time dateTime={opens.iso} title={opens.full}>
-            {inSentence(opens.label)}
-          </time>
+          <TimeInSentence time={opens} />
         </>
       ) : null}
       : callers go to voicemail

@@ -65,6 +65,15 @@ function calendarYear(at: Date, timeZone: string | undefined): number {
   return new Date(calendarDay(at, timeZone)).getUTCFullYear();
 }
 
+/** An instant inside a sentence ("until tomorrow 9:00 AM"), as a `<time>` whose tooltip is the whole date. */
+export function TimeInSentence({ time }: { time: CallTime }) {
+  return (
+    <time dateTime={time.iso} title={time.full}>
+      {inSentence(time.label)}
+    </time>
+  );
+}
+
 /** When `call` happened, as a `<time>` whose tooltip is the whole date. */
 export function CallWhen({ call }: { call: Pick<CallView, 'started_at' | 'created_at'> }) {
   const time = callTime(call);
