@@ -196,7 +196,8 @@ describe('inbound call (incoming popup)', () => {
     expect(call.exchanges[0]).toMatchObject({ kind: 'voice', status: 200, params: { CallStatus: 'in-progress' } });
     // Each agent's <Number> asks for its leg's answered event alone, at the relay's status URL.
     const number = (n: string) => `<Number statusCallbackEvent="answered" statusCallback="${callbacks.status}">${n}</Number>`;
-    expect(call.exchanges[0]!.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}">${number(ada.number)}${number(bob.number)}</Dial></Response>`);
+    // The <Dial action> is marked Incoming: nobody taking the call is a missed call, not a customer's busy line.
+    expect(call.exchanges[0]!.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}?Incoming=true">${number(ada.number)}${number(bob.number)}</Dial></Response>`);
     expect(call.dialed).toEqual([ada.number, bob.number]);
     // Ada picks up; Bob's leg, hung up, sends nothing.
     const legs = call.exchanges.filter((e) => e.kind === 'number-status');
@@ -274,8 +275,151 @@ describe("the dialled legs' own events at the application's URL (undocumented, s
   });
 });
 
+describe('voicemail (an incoming call nobody took)', () => {
+  const GREETING = 'Nobody is free right now. Please leave a message.';
+  let voicemail: RelayCallbacks;
+  let voicemailExtension: Extension;
+
+  beforeAll(async () => {
+    voicemail = (await relay.registerInstance(ada, 'telnyx-voicemail', 'telnyx', { ...config, voicemail_greeting: GREETING })).callbacks;
+    voicemailExtension = new Extension({ relay, instance: 'telnyx-voicemail', connector: 'telnyx', config: { ...config, voicemail_greeting: GREETING }, callbacks: voicemail, fetch: toSimulator('https://api.telnyx.com', telnyx.baseUrl) });
+  });
+
+  it("says the greeting, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const bobSocket = await relay.connect(bob);
+    const call = telnyx.inboundCall({ url: voicemail.incoming, from: '+14155550144', to: TELNYX_NUMBER, statusCallback: voicemail.status, dial: { answer: false, status: 'no-answer', message: 41 } });
+    await call.done;
+
+    const dialAction = call.exchanges.find((e) => e.kind === 'dial-action')!;
+    expect(dialAction.url).toBe(`${voicemail.status}?Incoming=true`);
+    const recordingCallback = `${voicemail.status}?Recording=file`;
+    expect(dialAction.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${GREETING}</Say><Record action="${voicemail.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${recordingCallback}"/></Response>`);
+    expect([call.said, call.errors]).toEqual([[GREETING], []]);
+    const [recording] = call.recordings;
+    expect(recording).toMatchObject({ seconds: 41 });
+    // The <Record action> gets the call's end (<Hangup/>), the recording's callback nothing to say.
+    const record = call.exchanges.filter((e) => e.kind === 'record-action' || e.kind === 'recording-status');
+    expect(record.map((e) => [e.kind, e.status, e.reply])).toEqual([
+      ['record-action', 200, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>'],
+      ['recording-status', 200, expect.any(String)],
+    ]);
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    // Missed (no-answer), though Telnyx then completes the call it answered to run the voicemail.
+    const statuses = bobSocket.events.filter((e) => e.call.call_id === call.sid).map((e) => e.call.status);
+    expect(statuses.filter((status, i) => status !== statuses[i - 1])).toEqual(['ringing', 'no-answer']);
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550144')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41' } });
+    await bobSocket.close();
+  });
+
+  it('keeps the call missed, with no recording, when the caller hangs up at the beep', async () => {
+    const call = telnyx.inboundCall({ url: voicemail.incoming, from: '+14155550145', to: TELNYX_NUMBER, statusCallback: voicemail.status, dial: { answer: false, status: 'busy' } });
+    await call.done;
+    expect([call.said, call.recordings]).toEqual([[GREETING], []]);
+    expect(call.exchanges.filter((e) => e.kind === 'record-action').map((e) => e.status)).toEqual([200]);
+    await expect.poll(async () => (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0]).toMatchObject({ call_id: call.sid, status: 'busy', recording_url: null });
+  });
+
+  it('asks no message of a caller an agent answered, nor of a customer who did not answer a call placed here', async () => {
+    const answered = telnyx.inboundCall({ url: voicemail.incoming, from: '+14155550146', to: TELNYX_NUMBER, statusCallback: voicemail.status });
+    await answered.done;
+    expect(answered.exchanges.find((e) => e.kind === 'dial-action')!.reply).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+
+    telnyx.dialOutcome = { answer: false, status: 'no-answer', message: 12 };
+    try {
+      const { callId: sid } = await voicemailExtension.clickToCall(ada, '+14155550147');
+      const placed = telnyx.calls.get(sid)!;
+      await placed.done;
+      expect(placed.exchanges.find((e) => e.kind === 'dial-action')!.reply).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+      expect([placed.said, placed.recordings]).toEqual([[], []]);
+      await expect.poll(async () => (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550147')).body.calls[0]).toMatchObject({ call_id: sid, status: 'no-answer' });
+    } finally {
+      telnyx.dialOutcome = { answer: true, talkSeconds: 42 };
+    }
+  });
+});
+
+describe('everyone away (callers go straight to voicemail, the box ticked)', () => {
+  const GREETING = 'We are closed for the day. Please leave a message.';
+  const setAway = async (isAway: boolean) => {
+    for (const agent of [ada, bob]) expect((await api(relay, agent.token, 'PATCH', '/me', { away: isAway })).status).toBe(200);
+  };
+
+  it('rings no phone, says the greeting, records the message and counts the call missed from the start', async () => {
+    // Record calls ticked too: it records the agents' talk, and asks nothing of a call that rings nobody.
+    const away = (await relay.registerInstance(ada, 'telnyx-away', 'telnyx', { ...config, voicemail_greeting: GREETING, away_voicemail: 'true', record_calls: 'true' })).callbacks;
+    const instances = (await api(relay, ada.token, 'GET', '/instances')).body as Array<{ id: string; away_voicemail: boolean }>;
+    expect(Object.fromEntries(instances.filter((i) => i.id.startsWith('telnyx-')).map((i) => [i.id, i.away_voicemail]))).toMatchObject({ 'telnyx-away': true, 'telnyx-main': false, 'telnyx-voicemail': false });
+    const adaSocket = await relay.connect(ada);
+    await setAway(true);
+    try {
+      const call = telnyx.inboundCall({ url: away.incoming, from: '+14155550148', to: TELNYX_NUMBER, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 17 } });
+      await call.done;
+      const recordingCallback = `${away.status}?Recording=file`;
+      expect(call.exchanges[0]!.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${GREETING}</Say><Record action="${away.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${recordingCallback}"/></Response>`);
+      expect([call.dialed, call.said, call.errors]).toEqual([[], [GREETING], []]);
+      const [recording] = call.recordings;
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+      // Missed from its first event: no popup rings for a call that rings no phone.
+      const events = adaSocket.events.filter((e) => e.call.call_id === call.sid);
+      expect(new Set(events.map((e) => e.call.status))).toEqual(new Set(['no-answer']));
+      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550148')).body.calls;
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+    } finally {
+      await setAway(false);
+      await adaSocket.close();
+    }
+  });
+
+  it('rings everyone as before with the box ticked but no greeting to say', async () => {
+    const silent = (await relay.registerInstance(ada, 'telnyx-away-silent', 'telnyx', { ...config, away_voicemail: 'true' })).callbacks;
+    await setAway(true);
+    try {
+      const call = telnyx.inboundCall({ url: silent.incoming, from: '+14155550149', to: TELNYX_NUMBER, statusCallback: silent.status });
+      await call.done;
+      expect([call.dialed, call.said]).toEqual([[ada.number, bob.number], []]);
+      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550149')).body.calls;
+      expect(stored).toMatchObject({ status: 'completed' });
+      expect(stored.extra.all_away).toBeUndefined();
+    } finally {
+      await setAway(false);
+    }
+  });
+});
+
+describe('call recording (Record calls ticked)', () => {
+  it("records a click to call's talk and an incoming call's, and gives each call its recording, whichever leg Telnyx names", async () => {
+    const recording = (await relay.registerInstance(ada, 'telnyx-recording', 'telnyx', { ...config, record_calls: 'true' })).callbacks;
+    const recorder = new Extension({ relay, instance: 'telnyx-recording', connector: 'telnyx', config: { ...config, record_calls: 'true' }, callbacks: recording, fetch: toSimulator('https://api.telnyx.com', telnyx.baseUrl) });
+    const { callId: sid } = await recorder.clickToCall(ada, '+14155550150');
+    const placed = telnyx.calls.get(sid)!;
+    const incoming = telnyx.inboundCall({ url: recording.incoming, from: '+14155550151', to: TELNYX_NUMBER, statusCallback: recording.status });
+    await Promise.all([placed.done, incoming.done]);
+
+    const dialOf = (call: TexmlCall, kind: 'voice') => /<Dial [^>]*>/.exec(call.exchanges.find((e) => e.kind === kind)!.reply)![0];
+    expect(dialOf(placed, 'voice')).toBe(`<Dial action="${recording.status}" record="record-from-answer" recordingStatusCallback="${recording.status}?Recording=file&amp;Parent=${encodeURIComponent(sid)}">`);
+    expect(dialOf(incoming, 'voice')).toBe(`<Dial action="${recording.status}?Incoming=true" record="record-from-answer" recordingStatusCallback="${recording.status}?Recording=file&amp;Parent=${encodeURIComponent(incoming.sid)}">`);
+    // The incoming call rings Bob whether or not Ada is still on the call she placed: he sees it.
+    for (const [call, number, seconds, agent] of [[placed, '+14155550150', 42, ada], [incoming, '+14155550151', 30, bob]] as const) {
+      expect([call.errors, call.recordings.map((r) => r.seconds)]).toEqual([[], [seconds]]);
+      // The simulator's callback names the dialled leg, not the call: the relay's mark finds the call.
+      const callback = call.exchanges.find((e) => e.kind === 'recording-status')!;
+      expect([callback.params.CallSid === call.sid, callback.status]).toEqual([false, 200]);
+      await expect.poll(async () => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0]).toMatchObject({ call_id: call.sid, status: 'completed', recording_url: call.recordings[0]!.url, extra: { recording_duration: String(seconds) } });
+    }
+    expect(await relay.storedCallIds(ada)).not.toContain(placed.exchanges.find((e) => e.kind === 'recording-status')!.params.CallSid);
+  });
+
+  it('records nothing with the box unticked', async () => {
+    const call = telnyx.inboundCall({ url: callbacks.incoming, from: '+14155550152', to: TELNYX_NUMBER, statusCallback: callbacks.status });
+    await call.done;
+    expect(call.exchanges[0]!.reply).not.toContain('record');
+    expect(call.recordings).toEqual([]);
+  });
+});
+
 describe('webhook signatures', () => {
-  const strayCall = (): TexmlCall => ({ sid: newCallSid(), direction: 'inbound', from: '+14155550177', to: TELNYX_NUMBER, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() });
+  const strayCall = (): TexmlCall => ({ sid: newCallSid(), direction: 'inbound', from: '+14155550177', to: TELNYX_NUMBER, status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() });
   const otherKey = generateKeyPairSync('ed25519').privateKey;
 
   it.each([

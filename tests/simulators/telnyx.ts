@@ -71,8 +71,24 @@
  *   posts the `<Dial action>`, then completes `completed`; the API's side is the caller. Tests
  *   keep the agent's phone ringing (`agentPhone = 'rings'`, then `pickUp`) or a call connected
  *   (`holdCalls`) to end it so.
+ * - Documented (TeXML Record page; its copy in team-telnyx/knowledge-base wiki/runbooks/record.md):
+ *   `<Record>` records the caller up to `maxLength` seconds (3600 by default, 0 to 14400), ended by
+ *   a key (`finishOnKey`) or the caller hanging up, then requests its `action` for the TeXML
+ *   that goes on; once the file is available its `recordingStatusCallback` gets the
+ *   texml-recording-completed callback (its reference page): form-encoded `AccountSid, CallSid,
+ *   CallSidLegacy, ConnectionId, RecordingChannels, RecordingDuration` (seconds), `RecordingSid,
+ *   RecordingSource` (`RecordVerb` or `DialVerb`), `RecordingStatus=completed, RecordingUrl`, and
+ *   nothing of the call's other fields. Documented (Dial page): `<Dial record>` is one of
+ *   do-not-record, record-from-answer, record-from-ringing, record-from-answer-dual,
+ *   record-from-ringing-dual, with its own `recordingStatusCallback`. Documented (Record page):
+ *   recording URLs are valid for 10 minutes after the call ended; the simulator's are presigned
+ *   links of that lifetime. Not documented, so assumed: the `<Record action>` carries the call's
+ *   fields (CallStatus completed once the caller hung up) with RecordingUrl and RecordingDuration,
+ *   as in TwiML; a recording `<Dial>`'s callback names the dialled leg in CallSid (the connector
+ *   must not rely on it: it marks its URLs); a caller who hangs up at the beep leaves no file
+ *   and no recording callback; `<Say>` is noted, not timed.
  */
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
@@ -93,7 +109,7 @@ export interface TexmlExchange {
    * `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for its
    * leg; `leg-status`: a dialled leg's event at the application's URL (`legEventsToApplication`).
    */
-  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'leg-status';
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'leg-status' | 'record-action' | 'recording-status';
   url: string;
   params: Record<string, string>;
   /** The raw form body sent, as signed. */
@@ -106,7 +122,13 @@ export interface TexmlExchange {
   reply: string;
 }
 
-export type DialOutcome = { answer: true; talkSeconds: number } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
+/**
+ * What the people a `<Dial>` rings do: the first `<Number>` answers, or nobody does; then a caller
+ * asked to leave a message (a `<Record>` in the reply to the `<Dial action>`, or in the incoming
+ * call's own TeXML when it dials nobody) speaks `message` seconds and hangs up, or hangs up at
+ * the beep when it is not given.
+ */
+export type DialOutcome = { answer: true; talkSeconds: number; message?: number } | { answer: false; status: 'busy' | 'no-answer' | 'failed'; message?: number };
 
 export interface TexmlCall {
   sid: string;
@@ -119,6 +141,10 @@ export interface TexmlCall {
   dialed: string[];
   /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
   sentDigits: string[];
+  /** What each `<Say>` the call ran said, in order. */
+  said: string[];
+  /** The recordings made on the call (a `<Record>`'s message, a recording `<Dial>`'s talk): link and seconds. */
+  recordings: Array<{ url: string; seconds: number }>;
   errors: string[];
   exchanges: TexmlExchange[];
   done: Promise<void>;
@@ -153,6 +179,8 @@ const CALL_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls\/([^/]+)$/;
 const ENDED = new Set(['completed', 'busy', 'no-answer', 'canceled', 'failed']);
 const E164 = /^\+[1-9]\d{6,14}$/;
 const SEND_DIGITS = /^[0-9#*w]+$/;
+/** What `<Dial record>` may say (the Dial page). */
+const DIAL_RECORD = new Set(['do-not-record', 'record-from-answer', 'record-from-ringing', 'record-from-answer-dual', 'record-from-ringing-dual']);
 
 export class TelnyxSimulator {
   readonly calls = new Map<string, TexmlCall>();
@@ -195,7 +223,7 @@ export class TelnyxSimulator {
   }
 
   /** An inbound call to a number of the TeXML Application: Telnyx fetches its Webhook URL. */
-  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string }): TexmlCall {
+  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; dial?: DialOutcome }): TexmlCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
     call.progressUrl = input.statusCallback;
     const started = new Date();
@@ -208,7 +236,7 @@ export class TelnyxSimulator {
         FromSipUri: `${input.from}@192.0.2.10`,
         ToSipUri: `${input.to}@sip.telnyx.com`,
       });
-      const talked = await this.followTexml(call, voice, { answer: true, talkSeconds: 30 }, started);
+      const talked = await this.followTexml(call, voice, input.dial ?? { answer: true, talkSeconds: 30 }, started);
       call.status = 'completed';
       // Telnyx answers an inbound call to fetch its TeXML; the caller hangs up 5 s after the talk.
       const { at, times } = completion(started, 0, talked + 5);
@@ -222,7 +250,8 @@ export class TelnyxSimulator {
    * play a replay; `signWith` signs with another key, to play a forgery.
    */
   async webhook(call: TexmlCall, kind: TexmlExchange['kind'], url: string, extra: Record<string, string> = {}, tamper: { signedAt?: number; signWith?: KeyObject } = {}): Promise<TexmlExchange> {
-    const params = { ...this.standardParams(call), ...extra };
+    // A recording's callback names the account and the call, none of the call's other fields.
+    const params = kind === 'recording-status' ? { ...this.recordingParams(call), ...extra } : { ...this.standardParams(call), ...extra };
     const body = new URLSearchParams(params).toString();
     const timestamp = String(tamper.signedAt ?? Math.floor(Date.now() / 1000));
     const signature = sign(null, Buffer.from(`${timestamp}|${body}`, 'utf8'), tamper.signWith ?? this.privateKey).toString('base64');
@@ -373,6 +402,11 @@ export class TelnyxSimulator {
       call.errors.push(`TeXML parse failure: ${(error as Error).message}`);
       return 0;
     }
+    // No <Dial> (a voicemail while every agent is away): the caller hears the document and may leave a message.
+    if (!document.children.some((e) => e.name === 'Dial')) {
+      await this.takeMessage(call, answer, document, outcome);
+      return 0;
+    }
     let talked = 0;
     for (const dial of document.children.filter((e) => e.name === 'Dial')) {
       const numbers = dial.children.filter((e) => e.name === 'Number');
@@ -380,15 +414,23 @@ export class TelnyxSimulator {
       const digits = numbers[0]?.attrs.sendDigits;
       if (digits !== undefined && !SEND_DIGITS.test(digits)) call.errors.push(`TeXML: invalid sendDigits "${digits}"`);
       else if (outcome.answer && digits !== undefined) call.sentDigits.push(digits);
+      const record = dial.attrs.record;
+      if (record !== undefined && !DIAL_RECORD.has(record)) call.errors.push(`TeXML: invalid Dial record "${record}"`);
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
-      await this.ringLegs(call, numbers.map((number) => this.dialedLeg(call, number)), outcome, dialedAt, hold);
+      const legs = numbers.map((number) => this.dialedLeg(call, number));
+      await this.ringLegs(call, legs, outcome, dialedAt, hold);
       talked += seconds;
       if (dial.attrs.action) {
-        await this.webhook(call, 'dial-action', dial.attrs.action, {
+        const reply = await this.webhook(call, 'dial-action', dial.attrs.action, {
           DialCallStatus: outcome.answer ? 'completed' : outcome.status,
-          DialCallSid: newCallSid(),
+          DialCallSid: legs[0]?.call.sid ?? newCallSid(),
           DialCallDuration: String(seconds),
         });
+        await this.followDialActionReply(call, reply, outcome);
+      }
+      // A recording <Dial> records the talk, if someone answered: the file comes after the dial ended.
+      if (outcome.answer && legs[0] && record !== undefined && DIAL_RECORD.has(record) && record !== 'do-not-record') {
+        await this.recorded(call, legs[0].call.sid, seconds, 'DialVerb', dial.attrs.recordingStatusCallback);
       }
       dialedAt = secondsAfter(dialedAt, seconds);
     }
@@ -437,10 +479,74 @@ export class TelnyxSimulator {
     if (this.legEventsToApplication && parent.progressUrl) parent.exchanges.push(await this.webhook(leg.call, 'leg-status', parent.progressUrl, params));
   }
 
+  /** Runs the TeXML Telnyx got back from a `<Dial action>` (`takeMessage`); an empty `<Response/>` ends the call. */
+  private async followDialActionReply(call: TexmlCall, reply: TexmlExchange, outcome: DialOutcome): Promise<void> {
+    if (reply.status !== 200 || !/xml/i.test(reply.contentType) || !reply.reply.trim()) return;
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(reply.reply);
+    } catch (error) {
+      call.errors.push(`TeXML parse failure: ${(error as Error).message}`);
+      return;
+    }
+    await this.takeMessage(call, reply, document, outcome);
+  }
+
+  /**
+   * Runs a document that dials nobody: each `<Say>` is noted, and a `<Record>` takes the caller's
+   * message (`outcome.message` seconds, at most its maxLength, or none: the caller hangs up at the
+   * beep). Then its `action` (assumed, as in TwiML: the call's fields with RecordingUrl and
+   * RecordingDuration; by default the document's own URL) and, when a message was left, its
+   * `recordingStatusCallback`.
+   */
+  private async takeMessage(call: TexmlCall, reply: TexmlExchange, document: TwimlElement, outcome: DialOutcome): Promise<void> {
+    for (const verb of document.children) {
+      if (verb.name === 'Say') call.said.push(verb.text.trim());
+      if (verb.name === 'Hangup') return;
+      if (verb.name !== 'Record') continue;
+      const maxLength = Number(verb.attrs.maxLength ?? 3600);
+      if (!Number.isInteger(maxLength) || maxLength < 0 || maxLength > 14400) call.errors.push(`TeXML: invalid Record maxLength "${verb.attrs.maxLength}"`);
+      const seconds = outcome.message ? Math.min(outcome.message, maxLength || Infinity) : 0;
+      call.status = 'completed';
+      const url = seconds > 0 ? this.newRecordingUrl() : '';
+      await this.webhook(call, 'record-action', verb.attrs.action ?? reply.url, seconds > 0 ? { RecordingUrl: url, RecordingDuration: String(seconds) } : {});
+      if (seconds > 0) await this.recorded(call, call.sid, seconds, 'RecordVerb', verb.attrs.recordingStatusCallback, url);
+      return;
+    }
+  }
+
+  /**
+   * A recording made on `call`, and its `recordingStatusCallback` when one was asked for: the
+   * texml-recording-completed fields, CallSid the call `callSid` names (see the header).
+   */
+  private async recorded(call: TexmlCall, callSid: string, seconds: number, source: 'RecordVerb' | 'DialVerb', callback: string | undefined, url = this.newRecordingUrl()): Promise<void> {
+    call.recordings.push({ url, seconds });
+    if (!callback) return;
+    // The copy shares the call's exchanges: the callback is kept with the call's.
+    await this.webhook({ ...call, sid: callSid }, 'recording-status', callback, {
+      RecordingChannels: '1',
+      RecordingDuration: String(seconds),
+      RecordingSid: new URL(url).pathname.split('/').at(-1)!.replace(/\.mp3$/, ''),
+      RecordingSource: source,
+      RecordingStatus: 'completed',
+      RecordingUrl: url,
+    });
+  }
+
+  /** A recording's link as Telnyx gives it: a presigned download, valid 10 minutes. */
+  private newRecordingUrl(): string {
+    const sid = randomUUID();
+    return `https://s3.amazonaws.com/telephony-recorder-prod/${this.options.accountSid}/2026-12-07/${sid}.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=600&X-Amz-Signature=${randomBytes(32).toString('hex')}`;
+  }
+
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {
-    const call: TexmlCall = { sid: newCallSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: TexmlCall = { sid: newCallSid(), direction, from, to, status, dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
+  }
+
+  private recordingParams(call: TexmlCall): Record<string, string> {
+    return { AccountSid: this.options.accountSid, CallSid: call.sid, CallSidLegacy: call.sid, ConnectionId: this.options.applicationSid };
   }
 
   private standardParams(call: TexmlCall): Record<string, string> {
