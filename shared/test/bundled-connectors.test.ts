@@ -191,7 +191,8 @@ describe('connectors/telnyx.xml', () => {
     const result = handleWebhook(plan, 'incoming', formRequest(example('telnyx-incoming.form'), config.incoming_callback!), context, { dialNumbers: ['+14155550111', '+14155550122'] });
     expect(result.record).toMatchObject({ call_id: incomingSid, direction: 'inbound', call_status: 'ringing' });
     const number = (n: string) => `<Number statusCallbackEvent="answered" statusCallback="${config.status_callback}">${n}</Number>`;
-    expect(result.reply.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}">${number('+14155550111')}${number('+14155550122')}</Dial></Response>`);
+    // The <Dial action> is marked: nobody taking the call offers the voicemail, a customer's busy line does not.
+    expect(result.reply.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}?Incoming=true">${number('+14155550111')}${number('+14155550122')}</Dial></Response>`);
   });
 
   it("takes an agent's answered leg as the incoming call answered (ParentCallSid), not as a call of its own", () => {
