@@ -3,6 +3,7 @@ import { apiApp } from './api/index.ts';
 import type { RelayDeps } from './deps.ts';
 import { hooksApp, webhookFailed } from './hooks/index.ts';
 import { hookPathForLog } from './log.ts';
+import { recordingsApp } from './recordings/app.ts';
 import { StoreUnavailableError, storeUnavailableReply } from './store/unavailable.ts';
 
 /** Whether the relay takes traffic; turns false when shutdown starts. */
@@ -27,6 +28,7 @@ export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true 
   });
   app.route('/hooks', hooksApp(deps));
   app.route('/api/v1', apiApp(deps));
+  app.route('/recordings', recordingsApp(deps));
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   const onWebhookError = webhookFailed(deps);
   app.onError((error, c) => {

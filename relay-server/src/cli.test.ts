@@ -167,7 +167,7 @@ describe('relay help', () => {
   it("names every environment variable of docs/relay.md's table", async () => {
     const table = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'relay.md'), 'utf8').split('## PostgreSQL')[0]!;
     const variables = [...table.matchAll(/^\|[^|]*\| `([A-Z_]+)` \|/gm)].map((match) => match[1]!);
-    expect(variables).toEqual(['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'CRM_THREAD', 'CRM_SIGN_IN_AHEAD', 'CRM_WRAP_UP_SECONDS', 'PG_FAR_ROUND_TRIP_MS']);
+    expect(variables).toEqual(['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'CRM_THREAD', 'CRM_SIGN_IN_AHEAD', 'CRM_WRAP_UP_SECONDS', 'PROVIDER_ORIGINS', 'PG_FAR_ROUND_TRIP_MS']);
     expect(await run(['help'])).toBe(0);
     for (const variable of variables) expect(out[0]).toContain(variable);
   });

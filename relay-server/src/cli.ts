@@ -24,6 +24,7 @@ time: --for 45m / 2h / 1h30m from now, or --until an ISO time (2026-12-07T14:00:
 
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
 CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300),
+PROVIDER_ORIGINS (where requests to a provider's API go instead: https://api.twilio.com=https://egress.internal:8443),
 PG_FAR_ROUND_TRIP_MS (PostgreSQL: from which shortest round trip the database counts as far; default 3).
 Default store: ./data/relay.db (SQLite).
 See docs/relay.md.`;

@@ -22,6 +22,12 @@ describe('startConfig', () => {
     for (const far of ['-1', '3ms', '', '60001']) expect(() => startConfig({}, { PG_FAR_ROUND_TRIP_MS: far })).toThrow(`PG_FAR_ROUND_TRIP_MS "${far}" is not a number of milliseconds`);
   });
 
+  it("reads where requests to providers' APIs go instead (PROVIDER_ORIGINS), none by default", () => {
+    expect(startConfig({}, { PROVIDER_ORIGINS: 'https://api.twilio.com=http://127.0.0.1:9' }).providerOrigins).toEqual(new Map([['https://api.twilio.com', 'http://127.0.0.1:9']]));
+    expect(startConfig({}, {})).not.toHaveProperty('providerOrigins');
+    expect(() => startConfig({}, { PROVIDER_ORIGINS: 'api.twilio.com' })).toThrow('PROVIDER_ORIGINS: "api.twilio.com" is not ORIGIN=ORIGIN');
+  });
+
   it("reads from which round trip PostgreSQL counts as far, leaving the store's default otherwise", () => {
     expect(startConfig({}, { PG_FAR_ROUND_TRIP_MS: '0' })).toMatchObject({ farRoundTripMs: 0 });
     expect(startConfig({}, { PG_FAR_ROUND_TRIP_MS: '1.5' })).toMatchObject({ farRoundTripMs: 1.5 });

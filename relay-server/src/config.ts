@@ -2,6 +2,7 @@ import { type CrmEngine, crmEngine } from './crm/engine.ts';
 import { isLogLevel, type LogLevel } from './log.ts';
 import { DEFAULTS } from './server.ts';
 import type { StoreLocation } from './store/index.ts';
+import { parseProviderOrigins } from './recordings/provider-origins.ts';
 import { DEFAULT_DB } from './store/open.ts';
 
 /** A mistake in the command line or environment: printed with the usage, exit code 2. */
@@ -32,6 +33,8 @@ export interface StartConfig extends StoreLocation {
   crmSignInAhead?: boolean;
   /** `PG_FAR_ROUND_TRIP_MS`: the shortest recent round trip from which PostgreSQL counts as far (a second batch in flight). */
   farRoundTripMs?: number;
+  /** `PROVIDER_ORIGINS`: where requests to a provider's API go instead (an egress proxy; the tests' simulators). */
+  providerOrigins?: Map<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,6 +63,12 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
   const signInAhead = env.CRM_SIGN_IN_AHEAD ?? 'on';
   if (signInAhead !== 'on' && signInAhead !== 'off') throw new UsageError(`CRM_SIGN_IN_AHEAD "${signInAhead}" is not on or off`);
   const far = env.PG_FAR_ROUND_TRIP_MS;
+  let providerOrigins: Map<string, string> | undefined;
+  try {
+    providerOrigins = env.PROVIDER_ORIGINS ? parseProviderOrigins(env.PROVIDER_ORIGINS) : undefined;
+  } catch (error) {
+    throw new UsageError(`PROVIDER_ORIGINS: ${(error as Error).message}`);
+  }
   if (far !== undefined && !(/^\d{1,5}(\.\d+)?$/.test(far) && Number(far) <= 60_000)) {
     throw new UsageError(`PG_FAR_ROUND_TRIP_MS "${far}" is not a number of milliseconds from 0 to 60000`);
   }
@@ -73,6 +82,7 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
     ...(crmThread === 'off' ? { crmEngine } : {}),
     ...(signInAhead === 'off' ? { crmSignInAhead: false } : {}),
     ...(far !== undefined ? { farRoundTripMs: Number(far) } : {}),
+    ...(providerOrigins?.size ? { providerOrigins } : {}),
   };
 }
 

@@ -40,6 +40,8 @@ export interface RelayDeps {
   log: Logger;
   /** Tells the agent's open sockets how the agent now is (`PATCH /me`): their other browsers follow. */
   agentChanged: (agent: Agent) => void;
+  /** Requests to a provider's API (a call's recording, `<recording>`): `fetch`, through `PROVIDER_ORIGINS` when set. */
+  providerFetch: typeof fetch;
   /** The address providers reach, without a trailing slash (known once the server listens). */
   publicUrl: () => string;
   now: () => Date;

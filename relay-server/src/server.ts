@@ -22,6 +22,7 @@ import type { RelayStore, StoreLocation } from './store/index.ts';
 import { openStore } from './store/open.ts';
 import { Hub } from './ws/hub.ts';
 import { attachWebSocket, closeWebSockets } from './ws/index.ts';
+import { fetchThrough } from './recordings/provider-origins.ts';
 import { wireRelay } from './wiring.ts';
 
 export interface RelayOptions extends StoreLocation {
@@ -57,6 +58,8 @@ export interface RelayOptions extends StoreLocation {
   shutdownTimeoutMs?: number;
   /** How often agents whose return time has come are made available again (and their sockets told). */
   awayReturnCheckMs?: number;
+  /** Where requests to a provider's API go instead, origin for origin (`PROVIDER_ORIGINS`). */
+  providerOrigins?: ReadonlyMap<string, string>;
 }
 
 export interface RunningRelay {
@@ -122,6 +125,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     crmSettings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
     outbox: { ...OUTBOX_DEFAULTS, ...options.crmOutbox },
     signInAhead: options.crmSignInAhead,
+    providerFetch: fetchThrough(options.providerOrigins ?? new Map()),
   });
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

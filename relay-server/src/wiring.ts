@@ -34,6 +34,8 @@ export interface RelayParts {
   outbox: OutboxSettings;
   /** False: no CRM session signed in ahead of its first call (`CrmSignIns`). */
   signInAhead?: boolean;
+  /** Requests to providers' APIs; `fetch` by default. */
+  providerFetch?: typeof fetch;
 }
 
 /**
@@ -63,6 +65,7 @@ export function wireRelay(parts: RelayParts): { deps: RelayDeps; outbox: CrmOutb
     metrics,
     log: parts.log,
     publicUrl: parts.publicUrl,
+    providerFetch: parts.providerFetch ?? fetch,
     now: parts.now,
   };
   const signIns = new CrmSignIns(deps, SIGN_INS_AT_ONCE, parts.signInAhead ?? true);

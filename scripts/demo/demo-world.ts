@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { E2E_BUILD_DIR, type ExtensionBrowser, launchWithExtension } from '../../tests/e2e/harness/extension.ts';
 import { serveDirectory } from '../../tests/e2e/harness/static-server.ts';
-import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, extensionReady, TWILIO_NUMBER, twilioConnectorFor } from '../../tests/e2e/harness/world.ts';
+import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, extensionReady, startTwilioStandIn, TWILIO_NUMBER, twilioConnectorFor } from '../../tests/e2e/harness/world.ts';
 import { addAgent, api, type RelayProcess, startRelayProcess, type TestAgent } from '../../tests/relay/harness.ts';
 import { VtigerSimulator } from '../../tests/simulators/crm/vtiger.ts';
 import { type DialOutcome, type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
@@ -77,7 +77,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
 
   const pacing = await startCallPacing({ relayUrl: relay.url, pauseMs: options.pauseMs, signal });
   teardown.add('the call pacing', () => pacing.close());
-  const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: pacing.route });
+  const twilio = await startTwilioStandIn(pacing.route);
   teardown.add('the Twilio simulator', () => twilio.close());
   log(`  Twilio        ${twilio.baseUrl}  (simulated: stands in for api.twilio.com)`);
   const site = await serveDirectory(SITE_DIR);

@@ -238,14 +238,17 @@ async function leaveVoicemail({ world, contacts, transcript, output }: Scene): P
   await call.done;
   transcript.note("The relay's answer to Twilio's <Dial action> (DialCallStatus=no-answer): the greeting set in Options, then a recording of the caller's message:", [twimlOf(call, 'dial-action')]);
   const [message] = call.recordings;
-  transcript.note(`Twilio said "${call.said.join(' ')}" and recorded ${message ? `${message.seconds} s: ${message.url}` : 'nothing'}; its recording status callback gave the missed call that link.`, webhookLines(call));
+  transcript.note(`Twilio said "${call.said.join(' ')}" and recorded ${message ? `${message.seconds} s: ${message.url}` : 'nothing'}; its recording status callback gave the missed call that file, which the relay serves at a link of its own (fetched with the account's credentials, which the agent never sees).`, webhookLines(call));
 
   const toolbar = await openToolbar(world, 400);
   const link = toolbar.getByTestId('missed-calls').locator('[data-pc-action="voicemail"]');
   await link.waitFor({ timeout: DEADLINE_MS });
   const row = link.locator('xpath=ancestor::li');
   await toolbar.locator('main').screenshot({ path: join(output, '08-voicemail.png') });
-  transcript.note('The toolbar popup lists the missed call with its message:', [`| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, `"${await link.innerText()}" links to ${await link.getAttribute('href')}`, '-> 08-voicemail.png']);
+  const href = (await link.getAttribute('href'))!;
+  const played = await fetch(href);
+  const audio = await played.arrayBuffer();
+  transcript.note('The toolbar popup lists the missed call with its message:', [`| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, `"${await link.innerText()}" links to ${href}`, `opened: HTTP ${played.status}, ${played.headers.get('content-type')}, ${audio.byteLength} bytes`, '-> 08-voicemail.png']);
   await toolbar.close();
 
   const marker = `[relay-call:${call.sid}]`;

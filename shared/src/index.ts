@@ -96,6 +96,7 @@ export { defaultAuthEnvironment, memoryTokenCache, type CachedToken, type TokenC
 export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
 export { dryRunHangup, dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
 export { buildHangupRequest, canHangUp, hangUpCall, type HangupResult, type HangupTarget } from './runtime/hangup.ts';
+export { buildRecordingRequest, fetchesRecordings, readRecordingAnswer, type RecordingAnswer, type RecordingCall } from './runtime/recording.ts';
 export type { WebhookReply } from './runtime/reply.ts';
 export type { RunContext } from './runtime/scope.ts';
 export {

@@ -192,6 +192,19 @@ export class Extension {
 }
 
 /**
+ * A call's recording as a relay in front of a provider whose connector fetches recordings
+ * (`<recording>`) gives it: the relay's link for that call (recordings/link.ts), the provider's
+ * kept in the call's extra. For `toMatchObject`.
+ */
+export function heardThroughRelay(publicUrl: string, callId: string, providerUrl: string) {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    recording_url: expect.stringMatching(new RegExp(`^${escape(publicUrl)}/recordings/in_[\\w-]+/[\\w-]{22}\\?call=${escape(encodeURIComponent(callId))}$`)),
+    extra: { provider_recording_url: providerUrl },
+  };
+}
+
+/**
  * Asserts that the events never take a call back to an earlier stage (`statusStage`; a status
  * word the relay does not know counts as earliest), and returns the stages.
  */

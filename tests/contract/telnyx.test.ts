@@ -8,9 +8,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
 import { answerAtOnce } from '../simulators/http.ts';
-import { newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
-import { ANSWERED_OUTBOUND_WEBHOOKS } from '../simulators/twilio.ts';
-import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
+import { MEDIA_ORIGIN, newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
+import { ANSWERED_OUTBOUND_WEBHOOKS, recordingBytes } from '../simulators/twilio.ts';
+import { ContractRelay, Extension, expectOneCallStream, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const API_KEY = 'KEY0123456789ABCDEF_tests';
@@ -30,8 +30,9 @@ let config: Record<string, string>;
 let extension: Extension;
 
 beforeAll(async () => {
-  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
-  telnyx = await TelnyxSimulator.start({ apiKey: API_KEY, accountSid: ACCOUNT_SID, applicationSid: APPLICATION_SID, forward: relay.forward });
+  // The simulator first: the relay sends its requests to Telnyx's API (a call's recording) there.
+  telnyx = await TelnyxSimulator.start({ apiKey: API_KEY, accountSid: ACCOUNT_SID, applicationSid: APPLICATION_SID, forward: (url) => relay.forward(url) });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }], { PROVIDER_ORIGINS: `https://api.telnyx.com=${telnyx.baseUrl}` }));
   config = { api_key: API_KEY, account_sid: ACCOUNT_SID, application_sid: APPLICATION_SID, callerid: TELNYX_NUMBER, public_key: telnyx.publicKey };
   callbacks = (await relay.registerInstance(ada, 'telnyx-main', 'telnyx', config)).callbacks;
   extension = new Extension({ relay, instance: 'telnyx-main', connector: 'telnyx', config, callbacks, fetch: toSimulator('https://api.telnyx.com', telnyx.baseUrl) });
@@ -303,13 +304,54 @@ describe('voicemail (an incoming call nobody took)', () => {
       ['record-action', 200, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>'],
       ['recording-status', 200, expect.any(String)],
     ]);
-    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.extra.provider_recording_url === recording!.url));
     // Missed (no-answer), though Telnyx then completes the call it answered to run the voicemail.
     const statuses = bobSocket.events.filter((e) => e.call.call_id === call.sid).map((e) => e.call.status);
     expect(statuses.filter((status, i) => status !== statuses[i - 1])).toEqual(['ringing', 'no-answer']);
     const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550144')).body.calls;
-    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41' } });
+    // The relay's link, which fetches the file again when opened: Telnyx's own lasts 10 minutes.
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+    expect(stored.extra).toMatchObject({ recording_duration: '41', recording_sid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     await bobSocket.close();
+  });
+
+  it("opens the message through the relay's link once Telnyx's own has expired, and nothing with a link not signed for the call", async () => {
+    const call = telnyx.inboundCall({ url: voicemail.incoming, from: '+14155550143', to: TELNYX_NUMBER, statusCallback: voicemail.status, dial: { answer: false, status: 'no-answer', message: 9 } });
+    await call.done;
+    const [recording] = call.recordings;
+    await expect.poll(async () => (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550143')).body.calls[0]).toMatchObject(heardThroughRelay(PUBLIC_URL, call.sid, recording!.url));
+    const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550143')).body.calls;
+    /** A presigned link of Telnyx's, fetched from the simulator that stands in for S3. */
+    const media = (link: string) => fetch(link.replace(MEDIA_ORIGIN, telnyx.baseUrl));
+    const open = () => fetch(relay.forward(view.recording_url), { redirect: 'manual' });
+
+    // Ten minutes later: Telnyx's link is refused, the relay's asks Telnyx for a fresh one.
+    telnyx.expireLinks();
+    expect((await media(recording!.url)).status).toBe(403);
+    const opened = await open();
+    expect([opened.status, opened.headers.get('cache-control')]).toEqual([302, 'private, no-store']);
+    const fresh = opened.headers.get('location')!;
+    expect(fresh).not.toBe(recording!.url);
+    expect(telnyx.recordingFetches.at(-1)).toBe(view.extra.recording_sid);
+    const file = await media(fresh);
+    expect([file.status, file.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    expect(Buffer.from(await file.arrayBuffer()).equals(recordingBytes(view.extra.recording_sid, 9))).toBe(true);
+
+    const url = new URL(relay.forward(view.recording_url));
+    const forged = new URL(url);
+    forged.searchParams.set('call', call.sid.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    const tampered = new URL(url);
+    tampered.pathname = tampered.pathname.replace(/[\w-]$/, (c) => (c === 'A' ? 'B' : 'A'));
+    for (const link of [forged, tampered]) expect((await fetch(link, { redirect: 'manual' })).status).toBe(404);
+
+    // Telnyx refusing (a key revoked since): the listener reads why, and no link.
+    await relay.registerInstance(ada, 'telnyx-voicemail', 'telnyx', { ...config, api_key: 'KEY-revoked', voicemail_greeting: GREETING });
+    try {
+      const refused = await open();
+      expect([refused.status, await refused.text()]).toEqual([502, 'The recording could not be fetched: the provider answered: The required authentication headers were either invalid or not included in the request.']);
+    } finally {
+      await relay.registerInstance(ada, 'telnyx-voicemail', 'telnyx', { ...config, voicemail_greeting: GREETING });
+    }
   });
 
   it('keeps the call missed, with no recording, when the caller hangs up at the beep', async () => {
@@ -318,6 +360,7 @@ describe('voicemail (an incoming call nobody took)', () => {
     expect([call.said, call.recordings]).toEqual([[GREETING], []]);
     expect(call.exchanges.filter((e) => e.kind === 'record-action').map((e) => e.status)).toEqual([200]);
     await expect.poll(async () => (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0]).toMatchObject({ call_id: call.sid, status: 'busy', recording_url: null });
+    expect((await api(relay, ada.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0].extra.provider_recording_url).toBeUndefined();
   });
 
   it('asks no message of a caller an agent answered, nor of a customer who did not answer a call placed here', async () => {
@@ -359,12 +402,13 @@ describe('everyone away (callers go straight to voicemail, the box ticked)', () 
       expect(call.exchanges[0]!.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${GREETING}</Say><Record action="${away.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${recordingCallback}"/></Response>`);
       expect([call.dialed, call.said, call.errors]).toEqual([[], [GREETING], []]);
       const [recording] = call.recordings;
-      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.extra.provider_recording_url === recording!.url));
       // Missed from its first event: no popup rings for a call that rings no phone.
       const events = adaSocket.events.filter((e) => e.call.call_id === call.sid);
       expect(new Set(events.map((e) => e.call.status))).toEqual(new Set(['no-answer']));
       const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550148')).body.calls;
-      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+      expect(stored.extra).toMatchObject({ all_away: 'true', recording_duration: '17' });
     } finally {
       await setAway(false);
       await adaSocket.close();
@@ -405,7 +449,7 @@ describe('call recording (Record calls ticked)', () => {
       // The simulator's callback names the dialled leg, not the call: the relay's mark finds the call.
       const callback = call.exchanges.find((e) => e.kind === 'recording-status')!;
       expect([callback.params.CallSid === call.sid, callback.status]).toEqual([false, 200]);
-      await expect.poll(async () => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0]).toMatchObject({ call_id: call.sid, status: 'completed', recording_url: call.recordings[0]!.url, extra: { recording_duration: String(seconds) } });
+      await expect.poll(async () => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0]).toMatchObject({ call_id: call.sid, status: 'completed', ...heardThroughRelay(PUBLIC_URL, call.sid, call.recordings[0]!.url) });
     }
     expect(await relay.storedCallIds(ada)).not.toContain(placed.exchanges.find((e) => e.kind === 'recording-status')!.params.CallSid);
   });

@@ -8,7 +8,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedContact } from '../simulators/crm/crm-simulator.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
-import type { DialOutcome, SimulatedCall } from '../simulators/twilio.ts';
+import { type DialOutcome, recordingBytes, type SimulatedCall } from '../simulators/twilio.ts';
 import { api } from '../relay/harness.ts';
 import { screenshotPath } from './harness/screenshots.ts';
 import { AGENT_NUMBER, DEADLINE_MS, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
@@ -102,6 +102,8 @@ interface RelayCall {
   contact: { id: string; name: string } | null;
   contacts: Array<{ id: string }>;
   crm_log: { state: string; id: string | null; url: string | null; error: string | null } | null;
+  recording_url: string | null;
+  extra: Record<string, string>;
 }
 
 async function relayCall(sid: string): Promise<RelayCall | undefined> {
@@ -319,8 +321,15 @@ describe('missed calls', () => {
     await expect.poll(badge, { timeout: DEADLINE_MS }).toBe('1');
     const [message] = call.recordings;
     expect(message).toMatchObject({ seconds: 37 });
+    // The message's link is the relay's: opened, it plays the file the relay fetches from Twilio
+    // with the account's credentials, which the agent never sees (nor is asked for).
+    const link = (await relayCall(call.sid))!.recording_url!;
+    expect(link.startsWith(`${world.relay.url}/recordings/`)).toBe(true);
+    const played = await fetch(link);
+    expect([played.status, played.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(message!.url.split('/').at(-1)!, 37))).toBe(true);
     // The relay's CRM log of the missed call gets the message's link.
-    await expect.poll(() => activitiesOf(call.sid).map((a) => String(a.fields.description).includes(`Recording: ${message!.url}`)), { timeout: DEADLINE_MS }).toEqual([true]);
+    await expect.poll(() => activitiesOf(call.sid).map((a) => String(a.fields.description).includes(`Recording: ${link}`)), { timeout: DEADLINE_MS }).toEqual([true]);
 
     const toolbar = await world.browser.context.newPage();
     await toolbar.setViewportSize({ width: 344, height: 480 });
@@ -331,7 +340,7 @@ describe('missed calls', () => {
     expect(await textOf(missed.locator('[data-pc-contact]'))).toBe(nameOf('grace'));
     expect(await textOf(missed)).toContain('(415) 555-0166');
     const voicemail = missed.locator('[data-pc-action="voicemail"]');
-    expect([await textOf(voicemail), await voicemail.getAttribute('href'), await voicemail.getAttribute('target')]).toEqual(['Voicemail 0:37', message!.url, '_blank']);
+    expect([await textOf(voicemail), await voicemail.getAttribute('href'), await voicemail.getAttribute('target')]).toEqual(['Voicemail 0:37', link, '_blank']);
     await expect.poll(badge).toBe('');
     await toolbar.locator('main').screenshot({ path: screenshotPath('missed-calls.png') });
     // In the system's dark scheme, the popup is dark too: its page, the controls, the text.
@@ -382,7 +391,8 @@ describe('while the whole team is away', () => {
       await expect.poll(() => textOf(missed.locator('[data-pc-field="all-away"]')), { timeout: DEADLINE_MS }).toBe(' · everyone away');
       const voicemail = missed.locator('[data-pc-action="voicemail"]');
       await expect.poll(() => textOf(voicemail), { timeout: DEADLINE_MS }).toBe('Voicemail 0:12');
-      expect(await voicemail.getAttribute('href')).toBe(message!.url);
+      expect(await voicemail.getAttribute('href')).toBe((await relayCall(call.sid))!.recording_url);
+      expect((await relayCall(call.sid))!.extra.provider_recording_url).toBe(message!.url);
       // A call that rang no phone popped up nowhere: the relay's first word of it was that it was missed.
       expect(await page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted)).toBe(0);
       await page.close();

@@ -182,8 +182,9 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/outside the hours, every agent counts as away[^\n]*\n\s+<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>Sorry, nobody at Acme[^<]*<\/Say><Record [^>]*\/><\/Response>/);
     expect(transcript).toContain('| Closed: callers go to voicemail');
     expect(transcript).toMatch(/\| .* · after hours · Voicemail 0:09/);
-    expect(transcript).toMatch(/"Voicemail 0:23" links to https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
-    expect(transcript).toMatch(/description \| Recording: https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
+    // The message's link is the relay's, which plays the file it fetches from Twilio with the account's credentials.
+    expect(transcript).toMatch(/"Voicemail 0:23" links to http:\/\/127\.0\.0\.1:\d+\/recordings\/in_[\w-]+\/[\w-]{22}\?call=CA\w+\n\s+opened: HTTP 200, audio\/mpeg, 23010 bytes/);
+    expect(transcript).toMatch(/description \| Recording: http:\/\/127\.0\.0\.1:\d+\/recordings\/in_[\w-]+\/[\w-]{22}\?call=CA\w+/);
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);
     expect(transcript).toMatch(/assigned_user_id: \d+x\d+ \(the agent's own Vtiger user, found by her e-mail\)/);
     expect(transcript).toContain('description | Wants two more warehouses on the plan; send a quote by Friday.');

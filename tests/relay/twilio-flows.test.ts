@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CallTarget, type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, TwilioSimulator } from '../simulators/twilio.ts';
-import { expectStatusesInOrder } from '../contract/harness.ts';
+import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, recordingBytes, TwilioSimulator } from '../simulators/twilio.ts';
+import { expectStatusesInOrder, heardThroughRelay } from '../contract/harness.ts';
 import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
@@ -34,9 +34,10 @@ beforeAll(async () => {
   // The admin: her instance is the team's number, whose incoming calls may ring every agent.
   ada = await addAgent(db, { name: 'Ada', number: '+14155550111', email: 'ada@example.com', admin: true });
   bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  // The relay sits behind a proxy: Twilio calls the public URL, the proxy forwards it.
+  // The relay sits behind a proxy: Twilio calls the public URL, the proxy forwards it. The
+  // relay's own requests to Twilio's API (a call's recording) go to the simulator.
   twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL, env: { PROVIDER_ORIGINS: `https://api.twilio.com=${twilio.baseUrl}` } });
   const put = await api(relay, ada.token, 'PUT', '/instances/twilio-main', {
     connector: 'twilio',
     config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER },
@@ -285,12 +286,38 @@ describe('voicemail (an incoming call nobody took)', () => {
     expect(call.exchanges.find((e) => e.kind === 'recording-status')!.status).toBe(200);
 
     const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
-    expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '23' } });
+    expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+    expect(stored.extra.recording_duration).toBe('23');
     // Missed first, then the message on the same call: the popup and the missed list learn of it.
-    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === stored.recording_url));
     const statuses = bobSocket.events.filter((e) => e.call.call_id === call.sid).map((e) => e.call.status);
     expect(new Set(statuses.slice(statuses.indexOf('no-answer')))).toEqual(new Set(['no-answer']));
     await bobSocket.close();
+  });
+
+  it("plays the message through the relay's link, with the account's credentials the agent never sees; a player's range passes", async () => {
+    const call = twilio.inboundCall({ url: voicemail.incoming, from: '+14155550132', to: bob.number, statusCallback: voicemail.status, dial: { answer: false, status: 'no-answer', message: 4 } });
+    await call.done;
+    const [recording] = call.recordings;
+    const sid = recording!.url.split('/').at(-1)!;
+    let link = '';
+    await expect.poll(async () => (link = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550132')).body.calls[0]?.recording_url ?? '')).toMatch(/\/recordings\//);
+    const before = twilio.mediaFetches.length;
+
+    const whole = await fetch(link.replace(PUBLIC_URL, relay.url));
+    expect([whole.status, whole.headers.get('content-type'), whole.headers.get('cache-control')]).toEqual([200, 'audio/mpeg', 'private, no-store']);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(recordingBytes(sid, 4))).toBe(true);
+    const part = await fetch(link.replace(PUBLIC_URL, relay.url), { headers: { Range: 'bytes=0-9' } });
+    expect([part.status, part.headers.get('content-range'), (await part.arrayBuffer()).byteLength]).toEqual([206, `bytes 0-9/${recordingBytes(sid, 4).length}`, 10]);
+    // The MP3 of Twilio's link (.mp3), asked with the Account SID and auth token.
+    expect(twilio.mediaFetches.slice(before)).toEqual([
+      { sid, authorization: `Basic ${btoa(`${ACCOUNT_SID}:${AUTH_TOKEN}`)}`, range: undefined },
+      { sid, authorization: `Basic ${btoa(`${ACCOUNT_SID}:${AUTH_TOKEN}`)}`, range: 'bytes=0-9' },
+    ]);
+    // Not for another call, nor with the signature of one.
+    const other = new URL(link.replace(PUBLIC_URL, relay.url));
+    other.searchParams.set('call', 'CA00000000000000000000000000000000');
+    expect((await fetch(other)).status).toBe(404);
   });
 
   it('keeps the call missed, with no recording, when the caller hangs up at the tone', async () => {
@@ -351,9 +378,10 @@ describe('call recording (Record calls ticked)', () => {
     }
     expect([outbound.recordings.map((r) => r.seconds), incoming.recordings.map((r) => r.seconds)]).toEqual([[42], [30]]);
     for (const call of [outbound, incoming]) {
-      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === call.recordings[0]!.url));
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.extra.provider_recording_url === call.recordings[0]!.url));
       const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(call === outbound ? CUSTOMER : '+14155550136')}&limit=1`)).body.calls;
-      expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', recording_url: call.recordings[0]!.url, extra: { recording_duration: String(call.recordings[0]!.seconds) } });
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', ...heardThroughRelay(PUBLIC_URL, call.sid, call.recordings[0]!.url) });
+      expect(stored.extra.recording_duration).toBe(String(call.recordings[0]!.seconds));
     }
     await adaSocket.close();
   });
@@ -414,7 +442,8 @@ describe("screening a team's incoming calls (agents press a key to take one)", (
     expect(call.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('no-answer');
     expect(call.said).toEqual(['Incoming call. Press any key to take it.', GREETING]);
     const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550139')).body.calls;
-    expect(stored).toMatchObject({ status: 'no-answer', recording_url: call.recordings[0]!.url, extra: { recording_duration: '12' } });
+    expect(stored).toMatchObject({ status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, call.recordings[0]!.url) });
+    expect(stored.extra.recording_duration).toBe('12');
     expect(stored.extra.answered_by).toBeUndefined();
   });
 });
@@ -449,13 +478,14 @@ describe("everyone away (callers go straight to voicemail, the box ticked)", () 
 
       // Missed from its first event (never ringing: no popup for a call that rings no phone), not
       // once the caller hung up; the message then comes to the same call.
-      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.extra.provider_recording_url === recording!.url));
       const events = adaSocket.events.filter((e) => e.call.call_id === call.sid);
       expect(new Set(events.map((e) => e.call.status))).toEqual(new Set(['no-answer']));
       expect(events[0]).toMatchObject({ event: 'created', call: { recording_url: null, extra: { all_away: 'true' } } });
       expect(events[0]!.call.ended_at).not.toBeNull();
       const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550140')).body.calls;
-      expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '31' } });
+      expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+      expect(stored.extra).toMatchObject({ all_away: 'true', recording_duration: '31' });
       expect(stored.ended_at).toBe(events[0]!.call.ended_at);
       // Twilio retries the voice webhook: the same answer, and the call keeps its end.
       const retried = await twilio.webhook({ ...call, status: 'ringing' }, 'voice', 'POST', away.incoming);

@@ -92,7 +92,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } fr
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
-import { rfc2822 } from './twilio.ts';
+import { recordingBytes, rfc2822 } from './twilio.ts';
 
 export interface TelnyxSimulatorOptions {
   apiKey: string;
@@ -173,6 +173,11 @@ interface OutboundPlan {
 }
 
 const CALLS_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls$/;
+/** A recording's resource: `GET` fetches it, with a fresh link to its file. */
+const RECORDING_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Recordings\/([^/]+)\.json$/;
+/** Where recordings' files are: presigned links, which the tests send to this simulator. */
+export const MEDIA_ORIGIN = 'https://s3.amazonaws.com';
+const MEDIA_PREFIX = '/telephony-recorder-prod/';
 /** One call's resource: `POST` updates it. */
 const CALL_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls\/([^/]+)$/;
 /** The statuses of a call that is over (texml-call-completed's CallStatus). */
@@ -196,6 +201,11 @@ export class TelnyxSimulator {
   holdCalls = false;
   /** The requests that updated a call (`POST …/Calls/{call_sid}`), in order: the call's sid and the form sent. */
   readonly updates: Array<{ sid: string; form: Record<string, string> }> = [];
+  /** The recordings fetched through the API (`GET …/Recordings/{sid}.json`), their sids in order. */
+  readonly recordingFetches: string[] = [];
+  private readonly recordingsBySid = new Map<string, { sid: string; callSid: string; seconds: number; source: string }>();
+  /** The presigned links that still work: their signature, and the recording they open. */
+  private readonly links = new Map<string, string>();
 
   private constructor(
     private readonly server: Server,
@@ -266,7 +276,28 @@ export class TelnyxSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const path = url.pathname;
+    if (req.method === 'GET' && path.startsWith(MEDIA_PREFIX)) return this.media(res, url);
+    const resource = RECORDING_PATH.exec(path);
+    if (resource && req.method === 'GET') {
+      this.recordingFetches.push(decodeURIComponent(resource[2]!));
+      if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+        return sendJson(res, 401, errorBody('10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.'));
+      }
+      const recording = resource[1] === this.options.accountSid ? this.recordingsBySid.get(decodeURIComponent(resource[2]!)) : undefined;
+      if (!recording) return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
+      return sendJson(res, 200, {
+        account_sid: this.options.accountSid,
+        call_sid: recording.callSid,
+        sid: recording.sid,
+        duration: String(recording.seconds),
+        status: 'completed',
+        source: recording.source,
+        media_url: this.mediaLink(recording.sid),
+        uri: `/v2/texml/Accounts/${this.options.accountSid}/Recordings/${recording.sid}.json`,
+      });
+    }
     const one = CALL_PATH.exec(path);
     const match = one ?? CALLS_PATH.exec(path);
     if (!match || req.method !== 'POST') return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
@@ -521,22 +552,49 @@ export class TelnyxSimulator {
    */
   private async recorded(call: TexmlCall, callSid: string, seconds: number, source: 'RecordVerb' | 'DialVerb', callback: string | undefined, url = this.newRecordingUrl()): Promise<void> {
     call.recordings.push({ url, seconds });
+    const sid = new URL(url).pathname.split('/').at(-1)!.replace(/\.mp3$/, '');
+    this.recordingsBySid.set(sid, { sid, callSid, seconds, source });
     if (!callback) return;
     // The copy shares the call's exchanges: the callback is kept with the call's.
     await this.webhook({ ...call, sid: callSid }, 'recording-status', callback, {
       RecordingChannels: '1',
       RecordingDuration: String(seconds),
-      RecordingSid: new URL(url).pathname.split('/').at(-1)!.replace(/\.mp3$/, ''),
+      RecordingSid: sid,
       RecordingSource: source,
       RecordingStatus: 'completed',
       RecordingUrl: url,
     });
   }
 
-  /** A recording's link as Telnyx gives it: a presigned download, valid 10 minutes. */
+  /** A new recording's link as Telnyx gives it: a presigned download of its file, valid 10 minutes. */
   private newRecordingUrl(): string {
-    const sid = randomUUID();
-    return `https://s3.amazonaws.com/telephony-recorder-prod/${this.options.accountSid}/2026-12-07/${sid}.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=600&X-Amz-Signature=${randomBytes(32).toString('hex')}`;
+    return this.mediaLink(randomUUID());
+  }
+
+  /** A presigned link to recording `sid`'s file, good until `expireLinks`. */
+  private mediaLink(sid: string): string {
+    const signature = randomBytes(32).toString('hex');
+    this.links.set(signature, sid);
+    return `${MEDIA_ORIGIN}${MEDIA_PREFIX}${this.options.accountSid}/2026-12-07/${sid}.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=600&X-Amz-Signature=${signature}`;
+  }
+
+  /** Ten minutes pass: every link given so far stops working, as Telnyx's do (S3's AccessDenied). */
+  expireLinks(): void {
+    this.links.clear();
+  }
+
+  /** A presigned link fetched (from `MEDIA_ORIGIN`, sent here): the file, or S3's refusal of a link expired or unknown. */
+  private media(res: ServerResponse, url: URL): void {
+    const sid = this.links.get(url.searchParams.get('X-Amz-Signature') ?? '');
+    const recording = sid === undefined ? undefined : this.recordingsBySid.get(sid);
+    if (!recording || !url.pathname.endsWith(`/${sid}.mp3`)) {
+      res.writeHead(403, { 'Content-Type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      return;
+    }
+    const file = recordingBytes(recording.sid, recording.seconds);
+    res.writeHead(200, { 'Content-Type': 'audio/mpeg', 'Content-Length': String(file.length) });
+    res.end(file);
   }
 
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {

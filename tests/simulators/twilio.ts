@@ -168,6 +168,16 @@ export const ANSWERED_OUTBOUND_WEBHOOKS: ReadonlyArray<readonly [Exchange['kind'
 const API_VERSION = '2010-04-01';
 /** The values StatusCallbackEvent takes (twilio-node `CallEvent`). */
 const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
+/** A recording's media file: `…/Accounts/{sid}/Recordings/{RecordingSid}.mp3`. */
+const RECORDING_MEDIA = /\/Accounts\/([^/]+)\/Recordings\/([^/.]+)\.mp3$/;
+
+/** A recording's stand-in MP3: an ID3 header, then bytes that depend on its sid, 1,000 a second. */
+export function recordingBytes(sid: string, seconds: number): Buffer {
+  const body = Buffer.alloc(Math.max(1, seconds) * 1000);
+  for (let i = 0; i < body.length; i++) body[i] = sid.charCodeAt(i % sid.length) ^ (i & 0xff);
+  return Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), body]);
+}
+
 /** What `<Dial record>` may say (twilio.com/docs/voice/twiml/dial, `record`; anything else is warning 13217). */
 const DIAL_RECORD = new Set(['true', 'false', 'do-not-record', 'record-from-answer', 'record-from-ringing', 'record-from-answer-dual', 'record-from-ringing-dual']);
 /** What `<Number sendDigits>` may hold (warning 13222). */
@@ -189,6 +199,8 @@ export class TwilioSimulator {
   holdCalls = false;
   /** The requests that updated a call (`POST …/Calls/{Sid}.json`), in order: the call's sid and the form sent. */
   readonly updates: Array<{ sid: string; form: Record<string, string> }> = [];
+  /** Requests for a recording's media file, in order: its sid, and the Authorization and Range they carried. */
+  readonly mediaFetches: Array<{ sid: string; authorization?: string; range?: string }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -274,6 +286,8 @@ export class TwilioSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
+    const media = RECORDING_MEDIA.exec(url.pathname);
+    if (media && req.method === 'GET') return this.recordingMedia(req, res, media[1]!, media[2]!);
     const one = this.callPath.exec(url.pathname);
     const match = one ?? this.callsPath.exec(url.pathname);
     if (!match) return this.refuse(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
@@ -498,6 +512,27 @@ export class TwilioSimulator {
     }
     // The document ended without hanging up: the leg is bridged.
     return true;
+  }
+
+  /**
+   * A recording's media file ([D] twilio.com/docs/voice/api/recording, "Fetch a Recording media
+   * file": its URL with `.mp3` appended; HTTP Basic auth with the Account SID and auth token,
+   * enforced here as on every account opened since July 2023): the MP3's bytes, or the part a
+   * `Range: bytes=a-b` asks for (206). Each counted in `mediaFetches`.
+   */
+  private recordingMedia(req: IncomingMessage, res: ServerResponse, account: string, sid: string): void {
+    this.mediaFetches.push({ sid, authorization: req.headers.authorization, range: req.headers.range });
+    if (account !== this.options.accountSid || req.headers.authorization !== basicAuth(this.options.accountSid, this.options.authToken)) return this.refuse(res, 401, 20003, 'Authenticate');
+    const made = [...this.calls.values()].flatMap((c) => c.recordings).find((r) => r.url.endsWith(`/Recordings/${sid}`));
+    if (!made) return this.refuse(res, 404, 20404, `The requested resource ${req.url} was not found`);
+    const file = recordingBytes(sid, made.seconds);
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    const end = range && range[2] ? Math.min(Number(range[2]), file.length - 1) : file.length - 1;
+    const headers: Record<string, string> = { 'Content-Type': 'audio/mpeg', 'Accept-Ranges': 'bytes', 'Content-Length': String(end - start + 1) };
+    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.length}`;
+    res.writeHead(range ? 206 : 200, headers);
+    res.end(file.subarray(start, end + 1));
   }
 
   /** Where a new recording is (its sid the last segment): Twilio's, or the provider's the options say. */

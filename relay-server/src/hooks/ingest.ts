@@ -1,8 +1,9 @@
-import { mapWebhook, renderWebhookReply, type MappedWebhook, WebhookError, type WebhookReply } from '@phone-connector/shared';
+import { fetchesRecordings, mapWebhook, renderWebhookReply, type MappedWebhook, WebhookError, type WebhookReply } from '@phone-connector/shared';
 import { updateFromRecord } from '../calls/merge.ts';
 import { recordCall } from '../calls/record-call.ts';
 import { webhookAudience } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
+import { throughRelay } from '../recordings/link.ts';
 import type { VerifiedWebhook } from './guard/index.ts';
 import { dialNumbersOf, WhileAway } from './while-away.ts';
 
@@ -34,10 +35,12 @@ export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): 
   // record and on what the store knows of the call: rendered once the call is recorded, or, for
   // an incoming call whose agents are all away (or its number closed), as routing names them (`WhileAway`).
   const whileAway = event === 'incoming' ? new WhileAway(plan, mapped, context, instance.hours) : undefined;
+  const update = updateFromRecord(record);
   const recorded = await recordCall(deps, {
     instance,
     callId,
-    update: updateFromRecord(record),
+    // A provider whose recordings need its credentials, or expire: the relay's link is the call's.
+    update: update.recording_url && fetchesRecordings(plan) ? throughRelay(update, deps.publicUrl(), instance, callId) : update,
     audience: webhookAudience(event, record, owner),
     whileAway,
   });

@@ -11,7 +11,7 @@ import { compileReply } from './compile-reply.ts';
 import { compileRequest } from './compile-request.ts';
 import { compileSignature } from './compile-signature.ts';
 import { closest } from './diagnostics.ts';
-import { HANGUP_METHODS } from './grammar.ts';
+import { HANGUP_METHODS, RECORDING_METHODS } from './grammar.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { CallbackPlan, ConnectorPlan, OutgoingPlan, ProviderPlan, RequestPlan, StatusCallbackPlan } from './plan.ts';
 import { requestTemplates } from '../runtime/request-parameters.ts';
@@ -24,6 +24,7 @@ export function compilePhoneCalls(compiler: ElementCompiler, root: XmlElement, f
   const providerElement = child(root, 'provider');
   const outgoingElement = child(root, 'outgoing_call');
   const incomingElement = child(root, 'incoming_call');
+  const recordingElement = child(root, 'recording');
   if (!outgoingElement && !incomingElement) {
     compiler.error(root, 'a connector needs <outgoing_call>, <incoming_call> or both', 'add <outgoing_call> for click to call');
   }
@@ -39,7 +40,19 @@ export function compilePhoneCalls(compiler: ElementCompiler, root: XmlElement, f
     provider: providerElement ? compileProvider(compiler, providerElement) : undefined,
     outgoing: outgoingElement ? compileOutgoing(compiler, outgoingElement) : undefined,
     incoming: incomingElement ? compileCallback(compiler, incomingElement) : undefined,
+    ...(recordingElement ? { recording: compileRecording(compiler, recordingElement, Boolean(providerElement)) } : {}),
     warnings: [],
+  };
+}
+
+/** `<recording>`: a GET with the provider's auth, and what its answer says when it is not the file. */
+function compileRecording(compiler: ElementCompiler, element: XmlElement, hasProvider: boolean): NonNullable<ConnectorPlan['recording']> {
+  const requestElement = child(element, 'request');
+  const responseElement = child(element, 'response');
+  if (!hasProvider) compiler.error(element, '<recording> needs a <provider> with the API URL and its auth', 'add <provider><url>https://…</url></provider>');
+  return {
+    request: requestElement ? compileRequest(compiler, requestElement, RECORDING_METHODS, 'recording') : NO_REQUEST,
+    ...(responseElement ? { response: compileMapping(compiler, responseElement, 'recording') } : {}),
   };
 }
 

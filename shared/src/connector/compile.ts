@@ -234,7 +234,7 @@ class Compilation implements ElementCompiler {
           this.error(element, `@${ref.name} is a call record field: it is only known in callbacks and replies, not in the outgoing request`,
             'the request runs before the provider has told us anything about the call', refAt, 'unknown-variable');
         } else if (!known.has(ref.name) && !isProfile) {
-          const where = context === 'request' ? 'in the outgoing request' : context === 'hangup' ? 'in the hang-up request' : context === 'crm' ? 'in a CRM request' : 'here';
+          const where = context === 'request' ? 'in the outgoing request' : context === 'hangup' ? 'in the hang-up request' : context === 'recording' ? 'in the recording request' : context === 'crm' ? 'in a CRM request' : 'here';
           this.error(element, `unknown variable @${ref.name} ${where}`,
             didYouMean(ref.name, known)?.replace('`', '`@') ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, refAt, 'unknown-variable');
         }
@@ -252,8 +252,8 @@ class Compilation implements ElementCompiler {
   private knownVariables(context: TemplateContext): Set<string> {
     if (context === 'crm') return new Set([...CRM_CALL_VARIABLES, ...this.crmVariables]);
     const known = new Set([...AGENT_VARIABLES, ...CALLBACK_URL_VARIABLES]);
-    if (context === 'request' || context === 'hangup') for (const name of REQUEST_VARIABLES) known.add(name);
-    if (context === 'callback' || context === 'hangup') {
+    if (context === 'request' || context === 'hangup' || context === 'recording') for (const name of REQUEST_VARIABLES) known.add(name);
+    if (context === 'callback' || context === 'hangup' || context === 'recording') {
       for (const field of RECORD_FIELDS) known.add(field);
       known.add('call_status_raw');
       known.add('direction_raw');

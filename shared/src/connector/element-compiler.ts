@@ -6,9 +6,10 @@ import type { XmlElement } from './xml-tree.ts';
 /**
  * Where a template renders: `payload` templates see the webhook's (or a CRM answer's) own fields,
  * any name; `crm` templates see the call, the number and the connector's declared variables;
- * `hangup` (a `<hangup>` request) sees what the outgoing request does and the call record's fields.
+ * `hangup` (a `<hangup>` request) sees what the outgoing request does and the call record's fields;
+ * `recording` (a `<recording>` request) sees the same.
  */
-export type TemplateContext = 'request' | 'hangup' | 'callback' | 'payload' | 'crm';
+export type TemplateContext = 'request' | 'hangup' | 'recording' | 'callback' | 'payload' | 'crm';
 
 /**
  * What the per-concept compilers (auth, signature, request, reply) need from the compilation they are part

@@ -51,6 +51,8 @@ export const template = (doc: string, required = false): AttributeSpec => ({ doc
 export const REQUEST_METHODS = ['get', 'post'] as const;
 /** A hang-up may also PUT (Vonage) or DELETE (Plivo) the call. */
 export const HANGUP_METHODS = ['get', 'post', 'put', 'delete'] as const;
+/** A `<recording>` is fetched. */
+export const RECORDING_METHODS = ['get'] as const;
 export const VALUE_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
 export const REPLY_FORMATS = ['xml', 'json'] as const;
 export const SIGNATURE_TYPES = ['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'] as const;
@@ -359,7 +361,7 @@ const providerRequestElement = (doc: string, methods: readonly [string, ...strin
   doc,
   required: true,
   attributes: {
-    method: { doc: `${methods.map((m) => `\`${m}\``).join(', ').replace(/, ([^,]*)$/, ' or $1')}.`, kind: 'enum', default: 'post', schema: enumOf(methods, 'method') },
+    method: { doc: `${methods.map((m) => `\`${m}\``).join(', ').replace(/, ([^,]*)$/, ' or $1')}.`, kind: 'enum', default: methods.includes('post') ? 'post' : methods[0], schema: enumOf(methods, 'method') },
     format: { doc: '`form` or `json`: how a body is encoded (a GET or DELETE sends its parameters in the query).', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
   },
   children: {
@@ -486,5 +488,13 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
       },
     },
     incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
+    recording: {
+      doc: '(ext) How the relay fetches a call\'s recording, for a provider whose own link asks for the account\'s credentials (Twilio) or expires (Telnyx: 10 minutes after the call). The call\'s `recording_url` is then a link of the relay\'s own, signed for that call (`…/recordings/{instance}/{signature}?call={call id}`), which the agent\'s wrap-up, missed calls and CRM log show; opened, the relay runs this request with the provider\'s `<auth>`. Its templates see the call record\'s fields and extras, `@recordingurl` being the link the provider gave. With a `<response>` that maps `recordingurl`, the answer says where the file is now (a fresh link) and the relay redirects there; without one, the answer is the file, which the relay passes on (its type and length, and the range a player asks for). Without `<recording>`, the link the provider gave is the call\'s.',
+      attributes: {},
+      children: {
+        request: providerRequestElement('The HTTP request for the recording.', RECORDING_METHODS),
+        response: responseElement('Reads the answer when it is not the file itself: `recordingurl` (where to send the listener) and `error`.'),
+      },
+    },
   },
 };

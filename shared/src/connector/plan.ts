@@ -13,6 +13,8 @@ export interface ConnectorPlan {
   provider?: ProviderPlan;
   outgoing?: OutgoingPlan;
   incoming?: CallbackPlan;
+  /** How the relay fetches a call's recording (`<recording>`, ext): the request, and the answer's `recordingurl` when it is not the file. */
+  recording?: { request: RequestPlan; response?: MappingPlan };
   /** Warnings found while loading (errors make loading fail). */
   warnings: Diagnostic[];
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -42,6 +43,22 @@ export function twilioConnectorFor(simulatorUrl: string): string {
   return readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', simulatorUrl);
 }
 
+/**
+ * The Twilio simulator that stands in for api.twilio.com with `twilioConnectorFor`'s connector:
+ * its recordings are at its own address too, the provider's address from which the relay
+ * fetches a call's recording with the account's credentials (connectors/twilio.xml `<recording>`).
+ */
+export async function startTwilioStandIn(forward?: (publicUrl: string) => string): Promise<TwilioSimulator> {
+  let twilio: TwilioSimulator | undefined;
+  twilio = await TwilioSimulator.start({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    ...(forward ? { forward } : {}),
+    newRecordingUrl: () => `${twilio!.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/RE${randomBytes(16).toString('hex')}`,
+  });
+  return twilio;
+}
+
 export interface WorldOptions {
   siteDir?: string;
   /** The instance's CRM, set at the relay and in the extension's settings as Options > CRM saves it. */
@@ -62,7 +79,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const colleagues: TestAgent[] = [];
   for (const colleague of options.colleagues ?? []) colleagues.push(await addAgent(db, colleague));
   const relay = await startRelayProcess({ db });
-  const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+  const twilio = await startTwilioStandIn();
   const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
   const xml = twilioConnectorFor(twilio.baseUrl);
   const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, ...options.providerConfig };
