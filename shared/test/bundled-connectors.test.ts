@@ -229,6 +229,29 @@ describe('connectors/plivo.xml: how a call ended', () => {
   it('lets the hangup of a call whose <Dial> ran only fill what the call lacks', () => {
     expect(status(example('plivo-status.form')).record).toMatchObject({ call_id: requestUuid, call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
   });
+
+  it("gives the call its recording when the <Record>'s callbackUrl says the file is ready (Recording=ready), whatever fields come with it", () => {
+    const ready = (body: string, url = `${config.status_callback}?CallId=${requestUuid}&Recording=ready`) => handleWebhook(plan, 'status', formRequest(body, url), context);
+    const result = ready(example('plivo-recording.form'));
+    expect(result.record).toMatchObject({ call_id: requestUuid, recordingurl: 'https://media.plivo.com/v1/Account/MAXXXXXXXXXXXXXXXXXX/Recording/d2dcad17-3b49-47c7-92d5-b1f72cd80b1e.mp3', extra: { recording_duration: '83' } });
+    expect(result.record.call_status).toBeUndefined();
+    // A message of 0 s (a caller who hung up at the beep) is no recording.
+    expect(ready('RecordUrl=https%3A%2F%2Fmedia.plivo.com%2Fx.mp3&RecordingDuration=0').record).toEqual({ extra: {}, call_id: requestUuid, fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
+    // No CallId in the URL (the relay rendered the reply without a call): the call's own CallUUID.
+    expect(ready('RecordUrl=https%3A%2F%2Fmedia.plivo.com%2Fx.mp3&RecordingDuration=9&CallUUID=57a1b60a', `${config.status_callback}?Recording=ready`).record).toMatchObject({ call_id: '57a1b60a', recordingurl: 'https://media.plivo.com/x.mp3' });
+  });
+
+  it("answers an incoming call's unanswered <Dial action> with the voicemail greeting and a <Record>, and a click to call's with an empty <Response>", () => {
+    const dialAction = (direction: string, settings: Record<string, string>) =>
+      handleWebhook(plan, 'status', formRequest(example('plivo-dial-action.form').replace('Direction=outbound', `Direction=${direction}`), `${config.status_callback}?CallId=${requestUuid}`), { ...context, config: { ...config, ...settings } });
+    const greeting = { voicemail_greeting: 'Please leave a message.' };
+    expect(dialAction('inbound', greeting).reply.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Please leave a message.</Speak><Record action="${config.status_callback}?CallId=${requestUuid}&amp;Voicemail=ended" maxLength="120" callbackUrl="${config.status_callback}?CallId=${requestUuid}&amp;Recording=ready"/></Response>`,
+    );
+    expect(dialAction('inbound', greeting).record).toMatchObject({ call_id: requestUuid, call_status: 'busy' });
+    expect(dialAction('outbound', greeting).reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    expect(dialAction('inbound', {}).reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+  });
 });
 
 describe('connectors/bandwidth.xml: how a call ended', () => {

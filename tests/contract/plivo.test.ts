@@ -62,6 +62,8 @@ function inboundCallDialled(outcome: DialOutcome, from: string) {
   }
 }
 
+const EMPTY_RESPONSE = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
 /** Waits for the hangup URL's request, the last of a call, to have reached the socket. */
 const hungUp = (socket: Awaited<ReturnType<ContractRelay['connect']>>) => socket.waitFor((c) => c.events.at(-1)?.call.extra.hangup_cause !== undefined);
 
@@ -311,6 +313,9 @@ describe('inbound call (incoming popup)', () => {
       ['dial-action', 'no-answer'],
       ['hangup', 'completed'],
     ]);
+    // No voicemail greeting: the action's empty <Response> ends the call, and nobody is asked for a message.
+    expect(call.exchanges[3]!.body).toBe(EMPTY_RESPONSE);
+    expect([call.said, call.recordings, call.errors]).toEqual([[], [], []]);
     await hungUp(socket);
     expect(socket.events.map((e) => e.call.status)).not.toContain('in-progress');
     await socket.close();
@@ -340,6 +345,212 @@ describe('inbound call (incoming popup)', () => {
   });
 });
 
+/** A Plivo instance of Ada's with these settings besides the account's: its callback URLs, and the extension placing calls through it. */
+async function plivoInstance(id: string, settings: Record<string, string>) {
+  const registered = await relay.registerInstance(ada, id, 'plivo', { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER, ...settings });
+  expect(registered.warnings).toEqual([]);
+  const urls = registered.callbacks;
+  const placing = new Extension({
+    relay,
+    instance: id,
+    connector: 'plivo',
+    config: { ...config, ...settings, answer_callback: urls.answer, status_callback: urls.status, incoming_callback: urls.incoming },
+    callbacks: urls,
+    fetch: toSimulator('https://api.plivo.com', plivo.baseUrl),
+  });
+  return { urls, placing };
+}
+
+/** An incoming call to the Plivo number through an instance's Application, its agents' dial ending as `outcome` says. */
+function inboundThrough(urls: RelayCallbacks, outcome: DialOutcome, from: string): PlivoCall {
+  plivo.dialOutcome = outcome;
+  try {
+    return plivo.inboundCall({ answerUrl: urls.incoming, hangupUrl: urls.status, from, to: '14155550199' });
+  } finally {
+    plivo.dialOutcome = { answer: true };
+  }
+}
+
+/** The status URL with the marks a reply adds to it (`CallId`, `Voicemail`, `Recording`), as it appears in an XML attribute. */
+const marked = (urls: RelayCallbacks, marks: Record<string, string>) => `${urls.status}?${new URLSearchParams(marks).toString().replaceAll('&', '&amp;')}`;
+
+/** The greeting and the `<Record>` that takes a caller's message, for the call `callId`. */
+const voicemailXml = (urls: RelayCallbacks, callId: string, greeting: string) =>
+  `<Speak>${greeting}</Speak><Record action="${marked(urls, { CallId: callId, Voicemail: 'ended' })}" maxLength="120" callbackUrl="${marked(urls, { CallId: callId, Recording: 'ready' })}"/>`;
+
+/** The `<Record>` before a `<Dial>` that records its talk, for the call `callId`. */
+const recordingXml = (urls: RelayCallbacks, callId: string) =>
+  `<Record action="${marked(urls, { CallId: callId, Recording: 'started' })}" redirect="false" startOnDialAnswer="true" maxLength="14400" callbackUrl="${marked(urls, { CallId: callId, Recording: 'ready' })}"/>`;
+
+const RECORDING_URL = new RegExp(`^https://media\\.plivo\\.com/v1/Account/${AUTH_ID}/Recording/[0-9a-f-]{36}\\.mp3$`);
+
+/** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
+const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+
+describe('voicemail (an incoming call nobody took)', () => {
+  const greeting = 'Nobody is free right now. Please leave a message.';
+  let voicemail: Awaited<ReturnType<typeof plivoInstance>>;
+  beforeAll(async () => {
+    voicemail = await plivoInstance('plivo-voicemail', { voicemail_greeting: greeting });
+  });
+
+  it("says the greeting, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const bobSocket = await relay.connect(bob);
+    const call = inboundThrough(voicemail.urls, { answer: false, status: 'no-answer', message: 41 }, '14155550144');
+    await call.done;
+
+    expect(call.exchanges.map((e) => [e.kind, e.status])).toEqual([
+      ['answer', 200],
+      ['dial-callback', 200],
+      ['dial-callback', 200],
+      ['dial-action', 200],
+      ['record-action', 200],
+      ['hangup', 200],
+      ['recording', 200],
+    ]);
+    const [, , , action, message, , ready] = call.exchanges;
+    expect(action!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response>${voicemailXml(voicemail.urls, call.callUuid, greeting)}</Response>`);
+    expect(call.said).toEqual([greeting]);
+    // The message ended with the caller hanging up: the action's <Hangup/> has nothing left to end.
+    expect(message!.params).toMatchObject({ CallStatus: 'completed', RecordingDuration: '41' });
+    expect(message!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+    const [recording] = call.recordings;
+    expect(recording).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 41 });
+    // The file's request carries no call field: the URL's CallId names the call.
+    expect(ready!.params).toEqual({ RecordUrl: recording!.url, RecordFile: recording!.url, RecordingID: expect.any(String), RecordingDuration: '41', RecordingDurationMs: '41000', RecordingStartMs: expect.any(String), RecordingEndMs: expect.any(String) });
+    expect(call.errors).toEqual([]);
+
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.callUuid && e.call.recording_url === recording!.url));
+    await bobSocket.close();
+    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41', hangup_cause: 'NO_ANSWER' } });
+  });
+
+  it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {
+    const call = inboundThrough(voicemail.urls, { answer: false, status: 'busy' }, '14155550145');
+    await call.done;
+    expect(call.said).toEqual([greeting]);
+    // Plivo's file of 0 s (if it sends one) is no voicemail.
+    expect(call.recordings).toEqual([{ url: expect.stringMatching(RECORDING_URL), seconds: 0 }]);
+    expect(call.exchanges.filter((e) => e.kind === 'record-action' || e.kind === 'recording').map((e) => [e.kind, e.params.RecordingDuration, e.status])).toEqual([
+      ['record-action', '0', 200],
+      ['recording', '0', 200],
+    ]);
+    const stored = await storedCall('+14155550145');
+    expect(stored).toMatchObject({ call_id: call.callUuid, status: 'busy', recording_url: null });
+    expect(stored.extra.recording_duration).toBeUndefined();
+  });
+
+  it('asks no message of a click-to-call customer who did not answer', async () => {
+    plivo.dialOutcome = { answer: false, status: 'no-answer', message: 30 };
+    const { callId: requestUuid } = await voicemail.placing.clickToCall(ada, '+14155550146');
+    plivo.dialOutcome = { answer: true };
+    const simulated = plivo.calls.get(requestUuid)!;
+    await simulated.done;
+    const action = simulated.exchanges.find((e) => e.kind === 'dial-action')!;
+    expect(action.params).toMatchObject({ Direction: 'outbound', DialStatus: 'no-answer' });
+    expect(action.body).toBe(EMPTY_RESPONSE);
+    expect([simulated.said, simulated.recordings, simulated.errors]).toEqual([[], [], []]);
+    await expect.poll(() => storedCall('+14155550146', ada)).toMatchObject({ call_id: requestUuid, status: 'no-answer', recording_url: null });
+  });
+});
+
+describe('everyone away (callers go straight to voicemail, the box ticked)', () => {
+  const greeting = 'We are closed for the day. Please leave a message.';
+  const setAway = async (isAway: boolean) => {
+    for (const agent of [ada, bob]) expect((await api(relay, agent.token, 'PATCH', '/me', { away: isAway })).status).toBe(200);
+  };
+
+  it('rings no phone, says the greeting, records the message and counts the call missed from the start', async () => {
+    const away = await plivoInstance('plivo-away', { voicemail_greeting: greeting, away_voicemail: 'true' });
+    // The agents' popup can tell that, while everyone is away, this instance's calls ring nobody.
+    expect((await api(relay, ada.token, 'GET', '/instances/plivo-away')).body).toMatchObject({ away_voicemail: true });
+    expect((await api(relay, ada.token, 'GET', '/instances/plivo-main')).body).toMatchObject({ away_voicemail: false });
+    await setAway(true);
+    try {
+      const call = inboundThrough(away.urls, { answer: false, status: 'no-answer', message: 17 }, '14155550148');
+      await call.done;
+      expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response>${voicemailXml(away.urls, call.callUuid, greeting)}</Response>`);
+      expect(call.exchanges.map((e) => e.kind)).toEqual(['answer', 'record-action', 'hangup', 'recording']);
+      expect([call.dialed, call.said, call.errors]).toEqual([[], [greeting], []]);
+      const [recording] = call.recordings;
+      expect(recording).toMatchObject({ seconds: 17 });
+      expect(await storedCall('+14155550148')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+    } finally {
+      await setAway(false);
+    }
+  });
+
+  it('rings the agents as before with the box unticked, or with no greeting', async () => {
+    const unticked = await plivoInstance('plivo-away-unticked', { voicemail_greeting: greeting });
+    const silent = await plivoInstance('plivo-away-silent', { away_voicemail: 'true' });
+    for (const id of ['plivo-away-unticked', 'plivo-away-silent']) expect((await api(relay, ada.token, 'GET', `/instances/${id}`)).body).toMatchObject({ away_voicemail: false });
+    await setAway(true);
+    try {
+      for (const [urls, from] of [[unticked.urls, '14155550149'], [silent.urls, '14155550150']] as const) {
+        const call = inboundThrough(urls, { answer: true }, from);
+        await call.done;
+        // Every agent away: the team's call rings them all.
+        expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial ${dialUrls(call.callUuid).replaceAll(callbacks.status, urls.status)}><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`);
+        expect([call.said, call.errors]).toEqual([[], []]);
+        await expect.poll(() => storedCall(`+${from}`)).toMatchObject({ call_id: call.callUuid, status: 'completed' });
+      }
+    } finally {
+      await setAway(false);
+    }
+  });
+});
+
+describe('call recording (Record calls ticked)', () => {
+  let recording: Awaited<ReturnType<typeof plivoInstance>>;
+  beforeAll(async () => {
+    recording = await plivoInstance('plivo-recording', { record_calls: 'true' });
+  });
+
+  it("records an incoming call's talk from the agent's answer and gives the call its recording", async () => {
+    const call = inboundThrough(recording.urls, { answer: true }, '14155550151');
+    await call.done;
+    const dial = `<Dial ${dialUrls(call.callUuid).replaceAll(callbacks.status, recording.urls.status)}><Number>14155550111</Number><Number>14155550122</Number></Dial>`;
+    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response>${recordingXml(recording.urls, call.callUuid)}${dial}</Response>`);
+    expect(call.exchanges.map((e) => [e.kind, e.params.RecordingDuration ?? e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus, e.status])).toEqual([
+      ['answer', 'ringing', 200],
+      // Requested at once (redirect="false": its answer is not run), the file still to come.
+      ['record-action', '-1', 200],
+      ['dial-callback', 'answer', 200],
+      ['dial-callback', 'hangup', 200],
+      ['dial-action', 'completed', 200],
+      ['hangup', 'completed', 200],
+      ['recording', '42', 200],
+    ]);
+    expect([call.dialed, call.errors]).toEqual([['14155550111', '14155550122'], []]);
+    const [made] = call.recordings;
+    expect(made).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 42 });
+    expect(call.exchanges[1]!.params.RecordUrl).toBe(made!.url);
+    expect(await storedCall('+14155550151')).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, recording_url: made!.url, extra: { recording_duration: '42', answered_by: ada.number } });
+  });
+
+  it("records a click to call's talk with the customer and gives the call its recording", async () => {
+    const { callId: requestUuid } = await recording.placing.clickToCall(ada, '+14155550152');
+    const simulated = plivo.calls.get(requestUuid)!;
+    await simulated.done;
+    const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
+    const dial = `<Dial callerId="14155550199" ${dialUrls(requestUuid).replaceAll(callbacks.status, recording.urls.status)}><Number>14155550152</Number></Dial>`;
+    expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response>${recordingXml(recording.urls, requestUuid)}${dial}</Response>`);
+    const [made] = simulated.recordings;
+    expect(made).toMatchObject({ seconds: 42 });
+    expect(simulated.exchanges.at(-1)).toMatchObject({ kind: 'recording', status: 200 });
+    expect(simulated.errors).toEqual([]);
+    expect(await storedCall('+14155550152', ada)).toMatchObject({ call_id: requestUuid, direction: 'outbound', status: 'completed', duration: 42, recording_url: made!.url, extra: { recording_duration: '42' } });
+  });
+
+  it('records nothing when nobody answers', async () => {
+    const call = inboundThrough(recording.urls, { answer: false, status: 'no-answer' }, '14155550153');
+    await call.done;
+    expect(call.recordings).toEqual([]);
+    expect(call.exchanges.map((e) => e.kind)).not.toContain('recording');
+    expect(await storedCall('+14155550153')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', recording_url: null });
+  });
+});
+
 describe('webhook signatures', () => {
   it('refuses a webhook signed with another token, or not signed, with 403 and stores nothing', async () => {
     const socket = await relay.connect(bob);
@@ -355,7 +566,7 @@ describe('webhook signatures', () => {
 
 /** An incoming-call webhook signed with a wrong token, or with no signature at all. */
 function forgedIncoming(token: string | null) {
-  const call: PlivoCall = { callUuid: randomUUID(), direction: 'inbound', from: '14155550166', to: '14155550199', dialed: [], callerIds: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+  const call: PlivoCall = { callUuid: randomUUID(), direction: 'inbound', from: '14155550166', to: '14155550199', dialed: [], callerIds: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
   const params = { CallUUID: call.callUuid, From: call.from, To: call.to, Direction: 'inbound', CallStatus: 'ringing', Event: 'StartApp' };
   return plivo.webhook(call, 'answer', callbacks.incoming, params, (headers) => {
     if (token === null) delete headers['X-Plivo-Signature-V3'];

@@ -72,6 +72,26 @@
  * - Assumed: the error texts, that the Call API refuses a body that is not JSON, that an
  *   invalid answer XML ends the call with HangupCause "Invalid Answer XML" (the CDR example's
  *   hangup_cause_name) and that the nonce is a string of digits.
+ * - Documented (docs.plivo.com "The Record element"): `<Record>`'s attributes and their allowed
+ *   values (action, method, fileFormat mp3|wav, redirect, timeout, maxLength > 1 and 60 by
+ *   default, playBeep, finishOnKey, recordSession, startOnDialAnswer, transcriptionType,
+ *   transcriptionUrl, transcriptionMethod, callbackUrl, callbackMethod; recordChannelType on the
+ *   newer page); the action gets the result, then (redirect, by default) the call runs the XML it
+ *   answers, while redirect="false" only requests it and goes on with the next element; the
+ *   callbackUrl is requested "when the recorded file is ready to be used"; startOnDialAnswer
+ *   records the next `<Dial>` from when its called party answers (support.plivo.com, "How can I
+ *   record an outbound call?", with the Record before the Dial). `<Speak>` (voice, language,
+ *   loop) says its text; `<Hangup>` (reason, schedule) ends the call.
+ * - Third-party code only ([C]: plivo-examples-python voice/record; a live voicemail action kept in
+ *   an integrator's database dump): the action and the callbackUrl carry RecordUrl
+ *   (https://media.plivo.com/v1/Account/{auth_id}/Recording/{RecordingID}.mp3), RecordingDuration
+ *   (seconds), RecordingDurationMs, RecordingStartMs, RecordingEndMs, RecordingID and RecordFile; a
+ *   voicemail's action, after the caller hung up, has CallStatus completed, Event Redirect and
+ *   Digits empty; a background Record's action comes at once with RecordingDuration -1.
+ *   Assumed: that a startOnDialAnswer Record's action comes at once too, with the file's URL; that
+ *   a dial nobody answered records nothing; that the callbackUrl carries the recording's fields
+ *   only (not the call's), once the call is over; that a caller who hangs up at the beep leaves a
+ *   file of 0 s, whose callbackUrl still comes.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -88,7 +108,8 @@ export interface PlivoSimulatorOptions {
 }
 
 export interface PlivoExchange {
-  kind: 'ring' | 'answer' | 'hangup' | 'dial-callback' | 'dial-action';
+  /** `record-action` and `recording`: a `<Record>`'s action, and its callbackUrl once the file is ready. */
+  kind: 'ring' | 'answer' | 'hangup' | 'dial-callback' | 'dial-action' | 'record-action' | 'recording';
   url: string;
   params: Record<string, string>;
   headers: Record<string, string>;
@@ -104,8 +125,12 @@ type NotAnswered = { answer: false; status: 'busy' | 'no-answer' | 'failed' | 't
 /** How the A leg (the phone Plivo calls first) ends up; the default is answered. */
 export type LegOutcome = { answer: true } | NotAnswered;
 
-/** How the numbers a `<Dial>` rings end up: the first answers, or none does. */
-export type DialOutcome = { answer: true } | NotAnswered;
+/**
+ * How the numbers a `<Dial>` rings end up: the first answers, or none does; then a caller asked to
+ * leave a message (a `<Record>` that records no dial) speaks `message` seconds and hangs up, or
+ * hangs up at the beep when it is not given.
+ */
+export type DialOutcome = ({ answer: true } | NotAnswered) & { message?: number };
 
 export interface PlivoCall {
   requestUuid?: string;
@@ -118,6 +143,10 @@ export interface PlivoCall {
   callerIds: string[];
   /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
   sentDigits: string[];
+  /** What each `<Speak>` the call ran said, in order. */
+  said: string[];
+  /** The files each `<Record>` made (a message, or a dial's talk): the RecordUrl and its seconds. */
+  recordings: Array<{ url: string; seconds: number }>;
   /** Why Plivo gave up on the answer XML, if it did. */
   errors: string[];
   exchanges: PlivoExchange[];
@@ -153,6 +182,33 @@ const SEND_DIGITS = /^[0-9*#wW]+$/;
 const CANCELED_BY_API = { CallStatus: 'cancel', HangupCause: 'ORIGINATOR_CANCEL', HangupCauseName: 'Canceled', HangupCauseCode: '1000', HangupSource: 'API Request' } as const;
 /** The B leg's hangup cause of each unanswered DialStatus (the XML request page's causes). */
 const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED', cancel: 'ORIGINATOR_CANCEL' } as const;
+const BOOLEAN = /^(true|false)$/;
+const URL_VALUE = /^https?:\/\/\S+$/;
+/** Only POST is simulated, as for the Call API's methods: GET would change how each request is signed. */
+const POST_ONLY = /^POST$/;
+/** What each simulated element's attributes may hold (the Record, Speak and Hangup XML pages); an attribute not listed is an invalid answer XML. */
+const ELEMENT_ATTRIBUTES: Record<string, Record<string, RegExp>> = {
+  Record: {
+    action: URL_VALUE,
+    method: POST_ONLY,
+    fileFormat: /^(mp3|wav)$/,
+    redirect: BOOLEAN,
+    timeout: /^[1-9]\d*$/,
+    maxLength: /^([2-9]|[1-9]\d+)$/,
+    playBeep: BOOLEAN,
+    finishOnKey: /^[0-9#*]+$/,
+    recordSession: BOOLEAN,
+    startOnDialAnswer: BOOLEAN,
+    recordChannelType: /^(mono|stereo)$/,
+    transcriptionType: /^(auto|hybrid)$/,
+    transcriptionUrl: URL_VALUE,
+    transcriptionMethod: POST_ONLY,
+    callbackUrl: URL_VALUE,
+    callbackMethod: POST_ONLY,
+  },
+  Speak: { voice: /^\S+$/, language: /^[a-z]{2,3}(-[A-Za-z]+)*$/, loop: /^\d+$/ },
+  Hangup: { reason: /^(rejected|busy)$/, schedule: /^\d+$/ },
+};
 
 export class PlivoSimulator {
   readonly calls = new Map<string, PlivoCall>();
@@ -168,6 +224,8 @@ export class PlivoSimulator {
   readonly hangups: string[] = [];
   /** The call ids (CallUUID) of the calls hung up through the API (`DELETE …/Call/{call_uuid}/`), in order. */
   readonly callHangups: string[] = [];
+  /** The callbackUrl requests of each call's recordings, sent once the call is over. */
+  private readonly processing = new Map<PlivoCall, Array<() => Promise<PlivoExchange>>>();
 
   private constructor(
     private readonly server: Server,
@@ -208,6 +266,7 @@ export class PlivoSimulator {
           BillDuration: String(talked + 3),
         });
       }
+      await this.filesReady(call);
     })();
     return call;
   }
@@ -346,6 +405,7 @@ export class PlivoSimulator {
       ...(outcome.answer ? { AnswerTime: zonelessTime(answered) } : {}),
       EndTime: zonelessTime(new Date(answered.getTime() + duration * 1000)),
     });
+    await this.filesReady(call);
   }
 
   /** Keeps an answered `<Dial>` connected until the call is ended through the API. */
@@ -356,40 +416,45 @@ export class PlivoSimulator {
   }
 
   /**
-   * Follows an answer: Plivo XML under `<Response>`, each `<Dial>` ringing its `<Number>`s at once
-   * (the first answers, unless `outcome` says none does). A `<Dial action>` hands the call to the
-   * XML its action URL answers. Anything Plivo would refuse ends the call with an error. `params`
-   * are the call's own parameters, sent with every request. `hold` keeps the first `<Dial>` that
-   * connects connected until it resolves. Returns the seconds talked.
+   * Follows an answer: Plivo XML under `<Response>`, run element by element. `<Speak>` is noted;
+   * `<Hangup>` ends the call; each `<Dial>` rings its `<Number>`s at once (the first answers,
+   * unless `outcome` says none does), and its action hands the call to the XML it answers; a
+   * `<Record startOnDialAnswer>` records the next `<Dial>` once a number answers; any other
+   * `<Record>` takes the caller's message (`takeMessage`). Anything Plivo would refuse ends the call
+   * with an error. `params` are the call's own parameters, sent with every request. `hold` keeps
+   * the first `<Dial>` that connects connected until it resolves. Returns the seconds talked.
    */
   private async followXml(call: PlivoCall, answer: PlivoExchange, params: Record<string, string>, outcome: DialOutcome, hold?: () => Promise<void>): Promise<number> {
-    if (answer.status !== 200) {
-      call.errors.push(`${answer.kind} URL answered HTTP ${answer.status}`);
-      return 0;
-    }
-    if (!/^(text|application)\/xml/i.test(answer.contentType)) {
-      call.errors.push(`${answer.kind} URL answered ${answer.contentType || 'no content type'}, not XML`);
-      return 0;
-    }
-    if (Buffer.byteLength(answer.body) > 100 * 1024) {
-      call.errors.push('answer XML is larger than 100 KB');
-      return 0;
-    }
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(answer.body);
-    } catch (error) {
-      call.errors.push(`Invalid Answer XML: ${(error as Error).message}`);
-      return 0;
-    }
+    const document = answerXml(call, answer);
+    if (!document) return 0;
     let talked = 0;
+    /** A `<Record startOnDialAnswer>` waiting for its `<Dial>`, and the file it will make. */
+    let recordsDial: { verb: TwimlElement; url: string } | undefined;
     for (const verb of document.children) {
-      if (verb.name !== 'Dial') continue;
+      const invalid = invalidElement(verb);
+      if (invalid) {
+        call.errors.push(`Invalid Answer XML: ${invalid}`);
+        return talked;
+      }
+      if (verb.name === 'Speak') {
+        call.said.push(verb.text.trim());
+        continue;
+      }
+      if (verb.name === 'Hangup') return talked;
+      if (verb.name === 'Record' && verb.attrs.startOnDialAnswer !== 'true') return talked + (await this.takeMessage(call, verb, params, outcome));
+      if (verb.name === 'Record') {
+        recordsDial = { verb, url: this.newRecordingUrl(verb) };
+        if (!verb.attrs.action) continue;
+        // Requested at once, the file still to come; unless redirect="false", the call goes on with the action's XML instead of the rest.
+        const started = await this.webhook(call, 'record-action', verb.attrs.action, { ...params, Event: 'Redirect', Digits: '', ...recordingFields(recordsDial.url, -1) });
+        if (verb.attrs.redirect !== 'false') return talked + (await this.followXml(call, started, params, outcome));
+        continue;
+      }
       const elements = verb.children.filter((e) => e.name === 'Number');
       const numbers = elements.map((e) => e.text.trim());
-      const invalid = numbers.find((n) => !NUMBER.test(n) && !n.startsWith('sip:'));
-      if (numbers.length === 0 || invalid !== undefined) {
-        call.errors.push(`Invalid Answer XML: <Dial> needs <Number>s of digits${invalid ? ` (got "${invalid}")` : ''}`);
+      const invalidNumber = numbers.find((n) => !NUMBER.test(n) && !n.startsWith('sip:'));
+      if (numbers.length === 0 || invalidNumber !== undefined) {
+        call.errors.push(`Invalid Answer XML: <Dial> needs <Number>s of digits${invalidNumber ? ` (got "${invalidNumber}")` : ''}`);
         return talked;
       }
       const badDigits = elements.map((e) => e.attrs.sendDigits).find((d) => d !== undefined && !SEND_DIGITS.test(d));
@@ -404,13 +469,50 @@ export class PlivoSimulator {
         const digits = elements[0]?.attrs.sendDigits;
         if (digits !== undefined) call.sentDigits.push(digits);
         talked += this.talkSeconds;
+        // The talk was recorded from the answer: the file is ready once the call is over.
+        if (recordsDial) this.recorded(call, recordsDial.url, this.talkSeconds, recordsDial.verb.attrs.callbackUrl);
       }
+      recordsDial = undefined;
       if (verb.attrs.action) {
         const next = await this.webhook(call, 'dial-action', verb.attrs.action, { ...params, Event: 'Redirect', ...result });
         return talked + (await this.followXml(call, next, params, outcome));
       }
     }
     return talked;
+  }
+
+  /**
+   * A `<Record>` that records no dial: after the beep the caller speaks `outcome.message` seconds
+   * (at most maxLength) and hangs up, or hangs up at once. Then, as Plivo does, the action (the
+   * call completed, the file's fields); the call is over, so the XML it answers has nothing left to
+   * run. The file is ready once the call is over (its callbackUrl). Returns 0: nobody talked.
+   */
+  private async takeMessage(call: PlivoCall, verb: TwimlElement, params: Record<string, string>, outcome: DialOutcome): Promise<number> {
+    const seconds = Math.min(outcome.message ?? 0, Number(verb.attrs.maxLength ?? 60));
+    const url = this.newRecordingUrl(verb);
+    if (verb.attrs.action) await this.webhook(call, 'record-action', verb.attrs.action, { ...params, CallStatus: 'completed', Event: 'Redirect', Digits: '', ...recordingFields(url, seconds) });
+    this.recorded(call, url, seconds, verb.attrs.callbackUrl);
+    return 0;
+  }
+
+  /** A file a `<Record>` made; its callbackUrl, if any, is requested once the call is over (`filesReady`). */
+  private recorded(call: PlivoCall, url: string, seconds: number, callbackUrl: string | undefined): void {
+    call.recordings.push({ url, seconds });
+    if (!callbackUrl) return;
+    const ready = this.processing.get(call) ?? [];
+    ready.push(() => this.webhook(call, 'recording', callbackUrl, recordingFields(url, seconds)));
+    this.processing.set(call, ready);
+  }
+
+  /** The recordings of a call that is over are ready: their callbackUrls, in order. */
+  private async filesReady(call: PlivoCall): Promise<void> {
+    for (const ready of this.processing.get(call) ?? []) await ready();
+    this.processing.delete(call);
+  }
+
+  /** Where Plivo keeps a new recording ([C] a live RecordUrl): the account's, by its RecordingID, in the Record's format. */
+  private newRecordingUrl(verb: TwimlElement): string {
+    return `https://media.plivo.com/v1/Account/${this.options.authId}/Recording/${randomUUID()}.${verb.attrs.fileFormat ?? 'mp3'}`;
   }
 
   /**
@@ -435,7 +537,7 @@ export class PlivoSimulator {
   }
 
   private newCall(direction: PlivoCall['direction'], from: string, to: string): PlivoCall {
-    const call: PlivoCall = { callUuid: randomUUID(), direction, from, to, dialed: [], callerIds: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: PlivoCall = { callUuid: randomUUID(), direction, from, to, dialed: [], callerIds: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.callUuid, call);
     return call;
   }
@@ -467,6 +569,58 @@ export function plivoV3String(method: 'GET' | 'POST', url: string, params: Recor
 
 export function plivoV3Signature(token: string, method: 'GET' | 'POST', url: string, params: Record<string, string>, nonce: string): string {
   return createHmac('sha256', token).update(`${plivoV3String(method, url, params)}.${nonce}`, 'utf8').digest('base64');
+}
+
+/** The Plivo XML an answer holds, or nothing (the reason in `call.errors`): what Plivo refuses ends the call. */
+function answerXml(call: PlivoCall, answer: PlivoExchange): TwimlElement | undefined {
+  if (answer.status !== 200) {
+    call.errors.push(`${answer.kind} URL answered HTTP ${answer.status}`);
+    return undefined;
+  }
+  if (!/^(text|application)\/xml/i.test(answer.contentType)) {
+    call.errors.push(`${answer.kind} URL answered ${answer.contentType || 'no content type'}, not XML`);
+    return undefined;
+  }
+  if (Buffer.byteLength(answer.body) > 100 * 1024) {
+    call.errors.push('answer XML is larger than 100 KB');
+    return undefined;
+  }
+  try {
+    return parseTwiml(answer.body);
+  } catch (error) {
+    call.errors.push(`Invalid Answer XML: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Why Plivo would refuse an element the simulator runs, or undefined: an element it does not run, an attribute unknown or out of its values, a `<Speak>` with nothing to say. */
+function invalidElement(verb: TwimlElement): string | undefined {
+  if (verb.name === 'Dial') return undefined;
+  const allowed = ELEMENT_ATTRIBUTES[verb.name];
+  if (!allowed) return `<${verb.name}> is not simulated`;
+  for (const [name, value] of Object.entries(verb.attrs)) {
+    const pattern = allowed[name];
+    if (!pattern) return `<${verb.name}> has no attribute ${name}`;
+    if (!pattern.test(value)) return `<${verb.name} ${name}="${value}">`;
+  }
+  if (verb.name === 'Record' && verb.attrs.recordSession === 'true') return '<Record recordSession> is not simulated';
+  if (verb.name === 'Speak' && !verb.text.trim()) return '<Speak> has no text';
+  return undefined;
+}
+
+/** A recording's fields, as the Record's action and callbackUrl carry them ([C]); -1 seconds: still recording. */
+function recordingFields(url: string, seconds: number): Record<string, string> {
+  const id = url.slice(url.lastIndexOf('/') + 1).replace(/\.\w+$/, '');
+  const ended = Date.now();
+  const ms = seconds < 0 ? -1 : seconds * 1000;
+  return {
+    RecordUrl: url,
+    RecordFile: url,
+    RecordingID: id,
+    RecordingDuration: String(seconds),
+    RecordingDurationMs: String(ms),
+    ...(seconds < 0 ? {} : { RecordingStartMs: String(ended - ms), RecordingEndMs: String(ended) }),
+  };
 }
 
 function sessionStart(date: Date): string {
