@@ -7,9 +7,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
-import { answerAtOnce } from '../simulators/http.ts';
+import { answerAtOnce, recordingBytes } from '../simulators/http.ts';
 import { MEDIA_ORIGIN, newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
-import { ANSWERED_OUTBOUND_WEBHOOKS, recordingBytes } from '../simulators/twilio.ts';
+import { ANSWERED_OUTBOUND_WEBHOOKS } from '../simulators/twilio.ts';
 import { ContractRelay, Extension, expectOneCallStream, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';

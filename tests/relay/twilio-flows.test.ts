@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CallTarget, type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, recordingBytes, TwilioSimulator } from '../simulators/twilio.ts';
+import { recordingBytes } from '../simulators/http.ts';
+import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, TwilioSimulator } from '../simulators/twilio.ts';
 import { expectStatusesInOrder, heardThroughRelay } from '../contract/harness.ts';
 import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from './harness.ts';
 

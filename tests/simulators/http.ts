@@ -110,3 +110,10 @@ export function answerAtOnce(simulator: PhoneModes): void {
   simulator.holdCalls = false;
   releaseCalls(simulator.calls.values());
 }
+
+/** A recording's stand-in MP3: an ID3 header, then bytes that depend on its sid, 1,000 a second. */
+export function recordingBytes(sid: string, seconds: number): Buffer {
+  const body = Buffer.alloc(Math.max(1, seconds) * 1000);
+  for (let i = 0; i < body.length; i++) body[i] = sid.charCodeAt(i % sid.length) ^ (i & 0xff);
+  return Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), body]);
+}

@@ -87,12 +87,19 @@
  *   as in TwiML; a recording `<Dial>`'s callback names the dialled leg in CallSid (the connector
  *   must not rely on it: it marks its URLs); a caller who hangs up at the beep leaves no file
  *   and no recording callback; `<Say>` is noted, not timed.
+ * - Documented (TeXML REST "Fetch recording resource"; telnyx-ruby
+ *   `TexmlGetCallRecordingResponseBody`): `GET /v2/texml/Accounts/{account_sid}/Recordings/
+ *   {recording_sid}.json`, Bearer API key, answers the recording (`account_sid, call_sid, sid,
+ *   duration, status, source, media_url, uri`), 404 for one the account does not have (the
+ *   OpenAPI lists 404). Assumed: `media_url` is a presigned link made for that answer, good 10
+ *   minutes like the callback's; `expireLinks` plays the minutes passing, after which S3 answers
+ *   403 AccessDenied.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
+import { closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
-import { recordingBytes, rfc2822 } from './twilio.ts';
+import { rfc2822 } from './twilio.ts';
 
 export interface TelnyxSimulatorOptions {
   apiKey: string;

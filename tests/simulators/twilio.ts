@@ -46,7 +46,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { computeTwilioSignature } from '@phone-connector/shared';
-import { basicAuth, closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface TwilioSimulatorOptions {
@@ -170,13 +170,6 @@ const API_VERSION = '2010-04-01';
 const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 /** A recording's media file: `…/Accounts/{sid}/Recordings/{RecordingSid}.mp3`. */
 const RECORDING_MEDIA = /\/Accounts\/([^/]+)\/Recordings\/([^/.]+)\.mp3$/;
-
-/** A recording's stand-in MP3: an ID3 header, then bytes that depend on its sid, 1,000 a second. */
-export function recordingBytes(sid: string, seconds: number): Buffer {
-  const body = Buffer.alloc(Math.max(1, seconds) * 1000);
-  for (let i = 0; i < body.length; i++) body[i] = sid.charCodeAt(i % sid.length) ^ (i & 0xff);
-  return Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), body]);
-}
 
 /** What `<Dial record>` may say (twilio.com/docs/voice/twiml/dial, `record`; anything else is warning 13217). */
 const DIAL_RECORD = new Set(['true', 'false', 'do-not-record', 'record-from-answer', 'record-from-ringing', 'record-from-answer-dual', 'record-from-ringing-dual']);

@@ -40,7 +40,9 @@ export function recordingsApp(deps: RelayDeps): Hono {
       deps.log.warn('recording: cannot build the request', { ...log, error: error.message });
       return unavailable(c, error.message);
     }
-    const range = c.req.header('range');
+    // The answer names the file's fresh link (`recordingurl` mapped), or is the file: a player's range is the file's.
+    const namesLink = plan.recording!.response?.fields.some((f) => f.field === 'recordingurl') ?? false;
+    const range = namesLink ? undefined : c.req.header('range');
     let upstream: Response;
     try {
       upstream = await deps.providerFetch(request.url, { method: 'GET', headers: { ...request.headers, ...(range ? { Range: range } : {}) }, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
@@ -49,7 +51,6 @@ export function recordingsApp(deps: RelayDeps): Hono {
       return unavailable(c, 'the provider did not answer');
     }
     const ok = upstream.status >= 200 && upstream.status < 300;
-    const namesLink = plan.recording!.response?.fields.some((f) => f.field === 'recordingurl') ?? false;
     if (ok && !namesLink) {
       const headers = new Headers({ 'Cache-Control': 'private, no-store' });
       for (const name of FILE_HEADERS) {
