@@ -5,10 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { answerAtOnce } from '../simulators/http.ts';
+import { answerAtOnce, recordingBytes } from '../simulators/http.ts';
 import { signLaml, startSignalWireSimulator } from '../simulators/signalwire.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS, type TwilioSimulator } from '../simulators/twilio.ts';
-import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
+import { ContractRelay, Extension, expectOneCallStream, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const SPACE = 'acme';
@@ -29,8 +29,9 @@ let config: Record<string, string>;
 let extension: Extension;
 
 beforeAll(async () => {
-  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
-  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: relay.forward, numbers: [SIGNALWIRE_NUMBER] });
+  // The simulator first: the relay fetches recordings from the Space's host, sent there.
+  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: (url) => relay.forward(url), numbers: [SIGNALWIRE_NUMBER], space: SPACE });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }], { PROVIDER_ORIGINS: `https://${SPACE}.signalwire.com=${signalwire.baseUrl}` }));
   config = { space: SPACE, project_id: PROJECT_ID, api_token: API_TOKEN, signing_key: SIGNING_KEY, callerid: SIGNALWIRE_NUMBER };
   callbacks = (await relay.registerInstance(ada, 'signalwire-main', 'signalwire', config)).callbacks;
   // The engine's requests to the Space's host go to the simulator instead.
@@ -221,11 +222,16 @@ describe('voicemail (an incoming call nobody took)', () => {
     );
     expect(call.said).toEqual([greeting]);
     const [recording] = call.recordings;
-    expect(recording!.url).toMatch(new RegExp(`^https://example\\.signalwire\\.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Recordings/[0-9a-f-]{36}$`));
+    expect(recording!.url).toMatch(new RegExp(`^https://${SPACE}\\.signalwire\\.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Recordings/[0-9a-f-]{36}$`));
     expect(call.exchanges.filter((e) => e.kind === 'record-action' || e.kind === 'recording-status').map((e) => [e.kind, e.status])).toEqual([['record-action', 200], ['recording-status', 200]]);
-    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.extra.provider_recording_url === recording!.url));
     const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550144')).body.calls;
-    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41' } });
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+    expect(stored.extra.recording_duration).toBe('41');
+    // The relay's link plays the MP3, fetched with the project's credentials (Media URL Protection on, as the simulator plays it).
+    const played = await fetch(relay.forward(stored.recording_url));
+    expect([played.status, played.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(recording!.url.split('/').at(-1)!, 41))).toBe(true);
     await bobSocket.close();
   });
 });
@@ -245,7 +251,8 @@ describe('everyone away (callers go straight to voicemail, the box ticked)', () 
       expect([call.dialed, call.said]).toEqual([[], [greeting]]);
       const [recording] = call.recordings;
       const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550148')).body.calls;
-      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.sid, recording!.url) });
+      expect(stored.extra).toMatchObject({ all_away: 'true', recording_duration: '17' });
     } finally {
       await setAway(false);
     }
@@ -260,7 +267,7 @@ describe('call recording (Record calls ticked)', () => {
     expect(call.exchanges[0]!.body).toContain(`<Dial action="${recording.status}" record="record-from-answer" recordingStatusCallback="${recording.status}">`);
     const [made] = call.recordings;
     expect(made).toMatchObject({ seconds: 30 });
-    await expect.poll(async () => (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0]).toMatchObject({ status: 'completed', recording_url: made!.url, extra: { recording_duration: '30' } });
+    await expect.poll(async () => (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0]).toMatchObject({ status: 'completed', ...heardThroughRelay(PUBLIC_URL, call.sid, made!.url) });
   });
 });
 

@@ -58,6 +58,7 @@ describe('<recording>: the request and its answer', () => {
 
   it.each([
     ['twilio', { authid: 'AC1', authtoken: 'tok' }, { recordingurl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1' }, 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.mp3'],
+    ['signalwire', { space: 'acme', project_id: 'p-1', api_token: 'PT1' }, { recordingurl: 'https://acme.signalwire.com/api/laml/2010-04-01/Accounts/p-1/Recordings/r-1' }, 'https://acme.signalwire.com/api/laml/2010-04-01/Accounts/p-1/Recordings/r-1.mp3'],
     ['telnyx', { api_key: 'KEY1', account_sid: 'acc-1' }, { recordingurl: 'https://s3.amazonaws.com/x/RE1.mp3?X-Amz-Signature=1', recording_sid: '35094891-3290' }, 'https://api.telnyx.com/v2/texml/Accounts/acc-1/Recordings/35094891-3290.json'],
   ])('connectors/%s.xml fetches a recording from its API', (name, config, fields, url) => {
     const plan = loadConnector(readFileSync(join(REPO, 'connectors', `${name}.xml`), 'utf8'));
