@@ -4,8 +4,9 @@ import type { RelayDeps } from '../deps.ts';
 import { runContext } from '../instances/context.ts';
 import type { Call } from '../store/index.ts';
 import { PROVIDER_RECORDING_URL, signatureMatches } from './link.ts';
+import { fetchAnswerWithin } from './provider-origins.ts';
 
-/** How long the provider has to start answering for a recording. */
+/** How long the provider has to start answering for a recording (not to send all of it). */
 const PROVIDER_TIMEOUT_MS = 30_000;
 /** What a player needs of the file's answer, passed on as the provider gave it. */
 const FILE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'last-modified', 'etag'];
@@ -45,7 +46,7 @@ export function recordingsApp(deps: RelayDeps): Hono {
     const range = namesLink ? undefined : c.req.header('range');
     let upstream: Response;
     try {
-      upstream = await deps.providerFetch(request.url, { method: 'GET', headers: { ...request.headers, ...(range ? { Range: range } : {}) }, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+      upstream = await fetchAnswerWithin(deps.providerFetch, request.url, { method: 'GET', headers: { ...request.headers, ...(range ? { Range: range } : {}) } }, PROVIDER_TIMEOUT_MS);
     } catch (error) {
       deps.log.warn('recording: the provider did not answer', { ...log, error: (error as Error).message });
       return unavailable(c, 'the provider did not answer');

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROVIDER_RECORDING_URL, recordingLink, recordingSignature, signatureMatches, throughRelay } from './link.ts';
-import { fetchThrough, parseProviderOrigins } from './provider-origins.ts';
+import { fetchAnswerWithin, fetchThrough, parseProviderOrigins } from './provider-origins.ts';
 
 const instance = { uid: 'in_ada_main', secret: 'hook-secret-1' };
 
@@ -49,5 +49,28 @@ describe('PROVIDER_ORIGINS', () => {
     await through('https://api.telnyx.com/v2/x');
     expect(seen).toEqual(['http://127.0.0.1:8080/2010-04-01/Accounts/AC1/Recordings/RE1.mp3?x=1', 'https://api.telnyx.com/v2/x']);
     expect(fetchThrough(new Map(), base)).toBe(base);
+  });
+});
+
+describe("the provider's answer for a recording", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('is given up when it has not begun in time, and never cut once it has (a long file to a slow listener)', async () => {
+    vi.useFakeTimers();
+    const signals: AbortSignal[] = [];
+    const answering = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      signals.push(init!.signal!);
+      return new Response('ID3');
+    }) as typeof fetch;
+    await fetchAnswerWithin(answering, 'https://api.example/r.mp3', { method: 'GET' }, 30_000);
+    vi.advanceTimersByTime(60_000);
+    expect(signals[0]!.aborted).toBe(false);
+
+    const silent = ((_url: RequestInfo | URL, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)))) as typeof fetch;
+    const pending = fetchAnswerWithin(silent, 'https://api.example/r.mp3', { method: 'GET' }, 30_000);
+    const refused = expect(pending).rejects.toThrow('no answer within 30 s');
+    vi.advanceTimersByTime(30_000);
+    await refused;
   });
 });

@@ -32,3 +32,17 @@ export function fetchThrough(origins: ReadonlyMap<string, string>, base: typeof 
     return base(target ? `${target}${url.pathname}${url.search}` : url.toString(), init);
   };
 }
+
+/**
+ * `fetch` that gives up when no answer has begun within `ms`: the timer stops once the headers
+ * are in, so a long recording passed on to a slow listener is never cut.
+ */
+export async function fetchAnswerWithin(fetchFn: typeof fetch, url: string, init: RequestInit, ms: number): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms / 1000} s`)), ms);
+  try {
+    return await fetchFn(url, { ...init, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
