@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { answerAtOnce, basicAuth } from '../simulators/http.ts';
+import { answerAtOnce, basicAuth, recordingBytes } from '../simulators/http.ts';
 import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
-import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
+import { ContractRelay, Extension, expectOneCallStream, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const AUTH_ID = 'MAODU1MDRKOTQ2ZJY5ZD';
@@ -31,9 +31,10 @@ let config: Record<string, string>;
 let extension: Extension;
 
 beforeAll(async () => {
-  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
-  // A second, older token is still active: Plivo then sends two signatures, comma-separated.
-  plivo = await PlivoSimulator.start({ authId: AUTH_ID, authToken: AUTH_TOKEN, otherTokens: ['an-older-token'], forward: relay.forward });
+  // A second, older token is still active: Plivo then sends two signatures, comma-separated. The
+  // simulator first: the relay fetches recordings from media.plivo.com, sent there.
+  plivo = await PlivoSimulator.start({ authId: AUTH_ID, authToken: AUTH_TOKEN, otherTokens: ['an-older-token'], forward: (url) => relay.forward(url) });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }], { PROVIDER_ORIGINS: `https://media.plivo.com=${plivo.baseUrl}` }));
   const instance = await relay.registerInstance(ada, 'plivo-main', 'plivo', { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER });
   expect(instance.warnings).toEqual([]);
   callbacks = instance.callbacks;
@@ -420,9 +421,18 @@ describe('voicemail (an incoming call nobody took)', () => {
     expect(ready!.params).toEqual({ RecordUrl: recording!.url, RecordFile: recording!.url, RecordingID: expect.any(String), RecordingDuration: '41', RecordingDurationMs: '41000', RecordingStartMs: expect.any(String), RecordingEndMs: expect.any(String) });
     expect(call.errors).toEqual([]);
 
-    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.callUuid && e.call.recording_url === recording!.url));
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.callUuid && e.call.extra.provider_recording_url === recording!.url));
     await bobSocket.close();
-    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41', hangup_cause: 'NO_ANSWER' } });
+    const stored = await storedCall('+14155550144');
+    expect(stored).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.callUuid, recording!.url) });
+    expect(stored.extra).toMatchObject({ recording_duration: '41', hangup_cause: 'NO_ANSWER' });
+    // The relay's link plays the file it fetches from media.plivo.com with the Auth ID and Auth Token.
+    const before = plivo.mediaFetches.length;
+    const played = await fetch(relay.forward(stored.recording_url));
+    expect([played.status, played.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    const file = recording!.url.split('/').at(-1)!;
+    expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(file, 41))).toBe(true);
+    expect(plivo.mediaFetches.slice(before)).toEqual([{ file, authorization: `Basic ${btoa(`${AUTH_ID}:${AUTH_TOKEN}`)}` }]);
   });
 
   it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {
@@ -474,7 +484,8 @@ describe('everyone away (callers go straight to voicemail, the box ticked)', () 
       expect([call.dialed, call.said, call.errors]).toEqual([[], [greeting], []]);
       const [recording] = call.recordings;
       expect(recording).toMatchObject({ seconds: 17 });
-      expect(await storedCall('+14155550148')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+      expect(await storedCall('+14155550148')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.callUuid, recording!.url) });
+      expect((await storedCall('+14155550148')).extra).toMatchObject({ all_away: 'true', recording_duration: '17' });
     } finally {
       await setAway(false);
     }
@@ -525,7 +536,8 @@ describe('call recording (Record calls ticked)', () => {
     const [made] = call.recordings;
     expect(made).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 42 });
     expect(call.exchanges[1]!.params.RecordUrl).toBe(made!.url);
-    expect(await storedCall('+14155550151')).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, recording_url: made!.url, extra: { recording_duration: '42', answered_by: ada.number } });
+    expect(await storedCall('+14155550151')).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, ...heardThroughRelay(PUBLIC_URL, call.callUuid, made!.url) });
+    expect((await storedCall('+14155550151')).extra).toMatchObject({ recording_duration: '42', answered_by: ada.number });
   });
 
   it("records a click to call's talk with the customer and gives the call its recording", async () => {
@@ -539,7 +551,8 @@ describe('call recording (Record calls ticked)', () => {
     expect(made).toMatchObject({ seconds: 42 });
     expect(simulated.exchanges.at(-1)).toMatchObject({ kind: 'recording', status: 200 });
     expect(simulated.errors).toEqual([]);
-    expect(await storedCall('+14155550152', ada)).toMatchObject({ call_id: requestUuid, direction: 'outbound', status: 'completed', duration: 42, recording_url: made!.url, extra: { recording_duration: '42' } });
+    expect(await storedCall('+14155550152', ada)).toMatchObject({ call_id: requestUuid, direction: 'outbound', status: 'completed', duration: 42, ...heardThroughRelay(PUBLIC_URL, requestUuid, made!.url) });
+    expect((await storedCall('+14155550152', ada)).extra.recording_duration).toBe('42');
   });
 
   it('records nothing when nobody answers', async () => {

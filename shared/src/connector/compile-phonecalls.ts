@@ -50,8 +50,10 @@ function compileRecording(compiler: ElementCompiler, element: XmlElement, hasPro
   const requestElement = child(element, 'request');
   const responseElement = child(element, 'response');
   if (!hasProvider) compiler.error(element, '<recording> needs a <provider> with the API URL and its auth', 'add <provider><url>https://…</url></provider>');
+  const media = attr(element, 'media');
   return {
     request: requestElement ? compileRequest(compiler, requestElement, RECORDING_METHODS, 'recording') : NO_REQUEST,
+    ...(media ? { media: new URL(media).origin } : {}),
     ...(responseElement ? { response: compileMapping(compiler, responseElement, 'recording') } : {}),
   };
 }

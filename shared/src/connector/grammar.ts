@@ -489,8 +489,14 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
     },
     incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
     recording: {
-      doc: '(ext) How the relay fetches a call\'s recording, for a provider whose own link asks for the account\'s credentials (Twilio) or expires (Telnyx: 10 minutes after the call). The call\'s `recording_url` is then a link of the relay\'s own, signed for that call (`…/recordings/{instance}/{signature}?call={call id}`), which the agent\'s wrap-up, missed calls and CRM log show; opened, the relay runs this request with the provider\'s `<auth>`. Its templates see the call record\'s fields and extras, `@recordingurl` being the link the provider gave. With a `<response>` that maps `recordingurl`, the answer says where the file is now (a fresh link) and the relay redirects there; without one, the answer is the file, which the relay passes on (its type and length, and the range a player asks for). The request goes only to the origin of `<provider><url>`, so the account\'s credentials never reach a host a webhook named. Without `<recording>`, the link the provider gave is the call\'s.',
-      attributes: {},
+      attributes: {
+        media: {
+          doc: 'Where the provider keeps its files when that is not its API\'s host (Plivo: `https://media.plivo.com`): an origin, which the request may go to besides the provider URL\'s.',
+          kind: 'literal',
+          schema: z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/i, { message: 'media must be an https origin, such as https://media.example.com' }),
+        },
+      },
+      doc: '(ext) How the relay fetches a call\'s recording, for a provider whose own link asks for the account\'s credentials (Twilio) or expires (Telnyx: 10 minutes after the call). The call\'s `recording_url` is then a link of the relay\'s own, signed for that call (`…/recordings/{instance}/{signature}?call={call id}`), which the agent\'s wrap-up, missed calls and CRM log show; opened, the relay runs this request with the provider\'s `<auth>`. Its templates see the call record\'s fields and extras, `@recordingurl` being the link the provider gave. With a `<response>` that maps `recordingurl`, the answer says where the file is now (a fresh link) and the relay redirects there; without one, the answer is the file, which the relay passes on (its type and length, and the range a player asks for). The request goes only to the origin of `<provider><url>` (or `media`), so the account\'s credentials never reach a host a webhook named. Without `<recording>`, the link the provider gave is the call\'s.',
       children: {
         request: providerRequestElement('The HTTP request for the recording.', RECORDING_METHODS),
         response: responseElement('Reads the answer when it is not the file itself: `recordingurl` (where to send the listener) and `error`.'),

@@ -14,7 +14,7 @@ export interface ConnectorPlan {
   outgoing?: OutgoingPlan;
   incoming?: CallbackPlan;
   /** How the relay fetches a call's recording (`<recording>`, ext): the request, and the answer's `recordingurl` when it is not the file. */
-  recording?: { request: RequestPlan; response?: MappingPlan };
+  recording?: { request: RequestPlan; response?: MappingPlan; media?: string };
   /** Warnings found while loading (errors make loading fail). */
   warnings: Diagnostic[];
 }

@@ -43,8 +43,12 @@ describe('<recording>: the request and its answer', () => {
     expect(buildRecordingRequest(moved, context, call).url).toBe('https://api.example.com/v2/acme/Recordings/RE1.json');
   });
 
-  it("never sends the provider's credentials elsewhere, whatever link the call holds", () => {
+  it("never sends the provider's credentials elsewhere, whatever link the call holds, but where it keeps its files when it says so", () => {
     expect(() => buildRecordingRequest(streamed, context, { ...call, recordingurl: 'https://evil.example/steal' })).toThrow("the recording is not at the provider's address (https://api.example.com)");
+    const media = loadConnector(connector('<recording media="https://media.example.com"><request method="get"><url>{{@recordingurl}}</url></request></recording>'));
+    expect(buildRecordingRequest(media, context, { ...call, recordingurl: 'https://media.example.com/RE1.mp3' }).url).toBe('https://media.example.com/RE1.mp3');
+    expect(() => buildRecordingRequest(media, context, { ...call, recordingurl: 'https://evil.example/steal' })).toThrow("the recording is not at the provider's address (https://api.example.com or https://media.example.com)");
+    expect(checkConnector(connector('<recording media="http://media.example.com/x"><request method="get"><url>x</url></request></recording>')).diagnostics.map((d) => d.message)).toEqual(['media must be an https origin, such as https://media.example.com (got "http://media.example.com/x")']);
     expect(() => buildRecordingRequest(streamed, context, { call_id: 'CA1' })).toThrow('the call has no recording');
   });
 
@@ -59,6 +63,7 @@ describe('<recording>: the request and its answer', () => {
   it.each([
     ['twilio', { authid: 'AC1', authtoken: 'tok' }, { recordingurl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1' }, 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.mp3'],
     ['signalwire', { space: 'acme', project_id: 'p-1', api_token: 'PT1' }, { recordingurl: 'https://acme.signalwire.com/api/laml/2010-04-01/Accounts/p-1/Recordings/r-1' }, 'https://acme.signalwire.com/api/laml/2010-04-01/Accounts/p-1/Recordings/r-1.mp3'],
+    ['plivo', { authid: 'MA1', authtoken: 'tok' }, { recordingurl: 'https://media.plivo.com/v1/Account/MA1/Recording/r-1.mp3' }, 'https://media.plivo.com/v1/Account/MA1/Recording/r-1.mp3'],
     ['telnyx', { api_key: 'KEY1', account_sid: 'acc-1' }, { recordingurl: 'https://s3.amazonaws.com/x/RE1.mp3?X-Amz-Signature=1', recording_sid: '35094891-3290' }, 'https://api.telnyx.com/v2/texml/Accounts/acc-1/Recordings/35094891-3290.json'],
   ])('connectors/%s.xml fetches a recording from its API', (name, config, fields, url) => {
     const plan = loadConnector(readFileSync(join(REPO, 'connectors', `${name}.xml`), 'utf8'));

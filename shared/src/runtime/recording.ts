@@ -28,9 +28,10 @@ export function buildRecordingRequest(plan: ConnectorPlan, context: RunContext, 
   if (!call.recordingurl?.trim()) throw new ConnectorRuntimeError('the call has no recording', 'missing-value');
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...call } });
   const request = buildProviderRequest(plan, recording.request, scope, context.resolvedAuth ?? {});
-  // The provider's credentials go to the provider alone, whatever link a webhook carried.
+  // The provider's credentials go to the provider alone (its API, or where it keeps its files), whatever link a webhook carried.
   const provider = new URL(renderTemplate(plan.provider.url, scope).trim()).origin;
-  if (new URL(request.url).origin !== provider) throw new ConnectorRuntimeError(`the recording is not at the provider's address (${provider})`, 'not-supported');
+  const origin = new URL(request.url).origin;
+  if (origin !== provider && origin !== recording.media) throw new ConnectorRuntimeError(`the recording is not at the provider's address (${[provider, recording.media].filter(Boolean).join(' or ')})`, 'not-supported');
   return request;
 }
 
