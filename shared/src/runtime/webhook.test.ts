@@ -5,7 +5,7 @@ import { loadConnector } from '../connector/compile.ts';
 import type { ConnectorPlan } from '../connector/plan.ts';
 import { escapeXml, renderReply } from './reply.ts';
 import type { RunContext } from './scope.ts';
-import { handleWebhook, readPayload, requestHeader, WebhookError, type WebhookRequest } from './webhook.ts';
+import { handleWebhook, readPayload, requestHeader, ringsNobodyWhileAway, WebhookError, type WebhookRequest } from './webhook.ts';
 
 /** A connector whose status callback picks one of `blocks` by the path `use`: the frame the status-block tests share. */
 function withStatusBlocks(use: string, blocks: string[]): ConnectorPlan {
@@ -317,6 +317,23 @@ describe('handleWebhook', () => {
     expect(reply(true, false)).toMatchObject({ body: ringing, rings: 2 });
     expect(reply(false, true)).toMatchObject({ body: ringing, rings: 2 });
     expect(reply(true, true)).toMatchObject({ body: '<?xml version="1.0" encoding="UTF-8"?><Response><Record/></Response>', rings: 0 });
+  });
+
+  it('tells, with no call at hand, that the reply rings nobody while everyone is away, though its URLs name the call', () => {
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="away_voicemail" label="Away voicemail" type="checkbox"/></fields></config>
+  <incoming_call>
+    <response><call_id use="CallSid"/></response>
+    <send_response format="xml" agentdialing="Number">
+      <parameters>
+        <parameter name="Dial" if="@agents_away|and:'$config.$fields.away_voicemail'|not"><parameter name="Number" value="@extension"/></parameter>
+        <parameter name="Record" if="@agents_away|and:'$config.$fields.away_voicemail'"><attrs><attr name="action" value="https://r/h?CallId={{@call_id}}"/></attrs></parameter>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    expect(ringsNobodyWhileAway(plan, { ...context, config: { away_voicemail: 'true' } })).toBe(true);
+    expect(ringsNobodyWhileAway(plan, { ...context, config: { away_voicemail: '' } })).toBe(false);
   });
 
   it('rings every agent from one parameter with `agentjoin`, the numbers in one list (Africa\'s Talking)', () => {

@@ -69,19 +69,25 @@ export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, c
   }
 }
 
+/** The call `ringsNobodyWhileAway` renders the reply for. */
+const STAND_IN_CALL_ID = 'stand-in-call';
+
 /** The relay's variable that says every agent an incoming call reaches is away, or its number closed (`RELAY_REPLY_VARIABLES`). */
 export const AGENTS_AWAY: Readonly<Record<string, string>> = { agents_away: 'true' };
 
 /**
  * Whether the connector's reply to an incoming call, with this config, rings no agent while
  * every agent it would ring is away (`@agents_away`): it sends the caller to voicemail then, so
- * the team's popup can say so. A reply that cannot be rendered without a call counts as ringing.
+ * the team's popup can say so. Rendered for a stand-in call: whether it rings depends on the
+ * config and the relay's variables, not on the call, though its URLs may name the call
+ * (`@call_id`, as a voicemail's callback URLs do). A reply that needs more of a call to render
+ * counts as ringing.
  */
 export function ringsNobodyWhileAway(plan: ConnectorPlan, context: RunContext): boolean {
   const reply = plan.incoming?.reply;
   if (reply?.agentDialing === undefined) return false;
   try {
-    return renderReply(reply, buildScope(plan, { ...context, vars: { ...context.vars, ...AGENTS_AWAY } }), ['+10000000000']).rings === 0;
+    return renderReply(reply, buildScope(plan, { ...context, vars: { ...context.vars, call_id: STAND_IN_CALL_ID, ...AGENTS_AWAY } }), ['+10000000000']).rings === 0;
   } catch (error) {
     if (error instanceof MissingValueError || error instanceof ConnectorRuntimeError) return false;
     throw error;
