@@ -117,3 +117,14 @@ export function recordingBytes(sid: string, seconds: number): Buffer {
   for (let i = 0; i < body.length; i++) body[i] = sid.charCodeAt(i % sid.length) ^ (i & 0xff);
   return Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), body]);
 }
+
+/** Answers a recording's MP3 as file hosts do: all of it (200), or the part a `Range: bytes=a-b` asks for (206). */
+export function sendRecording(req: IncomingMessage, res: ServerResponse, file: Buffer): void {
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  const start = range ? Number(range[1]) : 0;
+  const end = range && range[2] ? Math.min(Number(range[2]), file.length - 1) : file.length - 1;
+  const headers: Record<string, string> = { 'Content-Type': 'audio/mpeg', 'Accept-Ranges': 'bytes', 'Content-Length': String(end - start + 1) };
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.length}`;
+  res.writeHead(range ? 206 : 200, headers);
+  res.end(file.subarray(start, end + 1));
+}

@@ -95,7 +95,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendWebhook, zonelessTime } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendRecording, sendWebhook, zonelessTime } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface PlivoSimulatorOptions {
@@ -528,9 +528,7 @@ export class PlivoSimulator {
     }
     const made = [...this.calls.values()].flatMap((c) => c.recordings).find((r) => r.url.endsWith(`/Recording/${file}`));
     if (!made) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
-    const bytes = recordingBytes(file, made.seconds);
-    res.writeHead(200, { 'Content-Type': 'audio/mpeg', 'Content-Length': String(bytes.length) });
-    res.end(bytes);
+    sendRecording(req, res, recordingBytes(file, made.seconds));
   }
 
   /** Where Plivo keeps a new recording ([C] a live RecordUrl): the account's, by its RecordingID, in the Record's format. */

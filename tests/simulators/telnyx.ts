@@ -97,7 +97,7 @@
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendWebhook } from './http.ts';
+import { closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendRecording, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 import { rfc2822 } from './twilio.ts';
 
@@ -285,7 +285,7 @@ export class TelnyxSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const path = url.pathname;
-    if (req.method === 'GET' && path.startsWith(MEDIA_PREFIX)) return this.media(res, url);
+    if (req.method === 'GET' && path.startsWith(MEDIA_PREFIX)) return this.media(req, res, url);
     const resource = RECORDING_PATH.exec(path);
     if (resource && req.method === 'GET') {
       this.recordingFetches.push(decodeURIComponent(resource[2]!));
@@ -591,7 +591,7 @@ export class TelnyxSimulator {
   }
 
   /** A presigned link fetched (from `MEDIA_ORIGIN`, sent here): the file, or S3's refusal of a link expired or unknown. */
-  private media(res: ServerResponse, url: URL): void {
+  private media(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const sid = this.links.get(url.searchParams.get('X-Amz-Signature') ?? '');
     const recording = sid === undefined ? undefined : this.recordingsBySid.get(sid);
     if (!recording || !url.pathname.endsWith(`/${sid}.mp3`)) {
@@ -599,9 +599,7 @@ export class TelnyxSimulator {
       res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       return;
     }
-    const file = recordingBytes(recording.sid, recording.seconds);
-    res.writeHead(200, { 'Content-Type': 'audio/mpeg', 'Content-Length': String(file.length) });
-    res.end(file);
+    sendRecording(req, res, recordingBytes(recording.sid, recording.seconds));
   }
 
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {

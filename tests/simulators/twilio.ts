@@ -46,7 +46,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { computeTwilioSignature } from '@phone-connector/shared';
-import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendJson, sendRecording, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface TwilioSimulatorOptions {
@@ -518,14 +518,7 @@ export class TwilioSimulator {
     if (account !== this.options.accountSid || req.headers.authorization !== basicAuth(this.options.accountSid, this.options.authToken)) return this.refuse(res, 401, 20003, 'Authenticate');
     const made = [...this.calls.values()].flatMap((c) => c.recordings).find((r) => r.url.endsWith(`/Recordings/${sid}`));
     if (!made) return this.refuse(res, 404, 20404, `The requested resource ${req.url} was not found`);
-    const file = recordingBytes(sid, made.seconds);
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    const start = range ? Number(range[1]) : 0;
-    const end = range && range[2] ? Math.min(Number(range[2]), file.length - 1) : file.length - 1;
-    const headers: Record<string, string> = { 'Content-Type': 'audio/mpeg', 'Accept-Ranges': 'bytes', 'Content-Length': String(end - start + 1) };
-    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.length}`;
-    res.writeHead(range ? 206 : 200, headers);
-    res.end(file.subarray(start, end + 1));
+    sendRecording(req, res, recordingBytes(sid, made.seconds));
   }
 
   /** Where a new recording is (its sid the last segment): Twilio's, or the provider's the options say. */

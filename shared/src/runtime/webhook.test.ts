@@ -296,19 +296,23 @@ describe('handleWebhook', () => {
     expect(reply(['+14155550111'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number></Dial></Response>');
   });
 
-  it('says how many agents the reply rings: none when an `if` left the dialling out (a voicemail while every agent is away)', () => {
-    const plan = loadConnector(`<connector for="PhoneCalls">
+  /** A connector whose reply to an incoming call records a message instead of dialling while every agent is away and the box is ticked. */
+  const awayVoicemail = (record = '<parameter name="Record" if="@agents_away|and:\'$config.$fields.away_voicemail\'"/>') =>
+    loadConnector(`<connector for="PhoneCalls">
   <config><fields><field name="away_voicemail" label="Away voicemail" type="checkbox"/></fields></config>
   <incoming_call>
     <response><call_id use="CallSid"/></response>
     <send_response format="xml" agentdialing="Number">
       <parameters>
         <parameter name="Dial" if="@agents_away|and:'$config.$fields.away_voicemail'|not"><parameter name="Number" value="@extension"/></parameter>
-        <parameter name="Record" if="@agents_away|and:'$config.$fields.away_voicemail'"/>
+        ${record}
       </parameters>
     </send_response>
   </incoming_call>
 </connector>`);
+
+  it('says how many agents the reply rings: none when an `if` left the dialling out (a voicemail while every agent is away)', () => {
+    const plan = awayVoicemail();
     const request: WebhookRequest = { method: 'GET', url: 'https://r/h?CallSid=CA1', headers: {}, body: '' };
     const reply = (away: boolean, ticked: boolean) =>
       handleWebhook(plan, 'incoming', request, { ...context, config: { away_voicemail: ticked ? 'true' : '' }, vars: { ...context.vars, ...(away ? { agents_away: 'true' } : {}) } }, { dialNumbers: ['+14155550111', '+14155550122'] }).reply;
@@ -320,18 +324,7 @@ describe('handleWebhook', () => {
   });
 
   it('tells, with no call at hand, that the reply rings nobody while everyone is away, though its URLs name the call', () => {
-    const plan = loadConnector(`<connector for="PhoneCalls">
-  <config><fields><field name="away_voicemail" label="Away voicemail" type="checkbox"/></fields></config>
-  <incoming_call>
-    <response><call_id use="CallSid"/></response>
-    <send_response format="xml" agentdialing="Number">
-      <parameters>
-        <parameter name="Dial" if="@agents_away|and:'$config.$fields.away_voicemail'|not"><parameter name="Number" value="@extension"/></parameter>
-        <parameter name="Record" if="@agents_away|and:'$config.$fields.away_voicemail'"><attrs><attr name="action" value="https://r/h?CallId={{@call_id}}"/></attrs></parameter>
-      </parameters>
-    </send_response>
-  </incoming_call>
-</connector>`);
+    const plan = awayVoicemail(`<parameter name="Record" if="@agents_away|and:'$config.$fields.away_voicemail'"><attrs><attr name="action" value="https://r/h?CallId={{@call_id}}"/></attrs></parameter>`);
     expect(ringsNobodyWhileAway(plan, { ...context, config: { away_voicemail: 'true' } })).toBe(true);
     expect(ringsNobodyWhileAway(plan, { ...context, config: { away_voicemail: '' } })).toBe(false);
   });
