@@ -1,6 +1,6 @@
 import { type InstanceView, type OpeningHours, WEEK_DAYS, type WeekDay } from '@phone-connector/shared';
 import { type ComponentChildren, Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { instanceBody } from '../instance-body.ts';
 import { instantTime, TimeInSentence } from '../popup/call-time.tsx';
 import { RelayApi, RelayError } from '../relay/relay-api.ts';
@@ -37,6 +37,16 @@ export function HoursSection() {
   const [unavailable, setUnavailable] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<SaveMessage | undefined>(undefined);
   const [invalid, setInvalid] = useState<Partial<Record<WeekDay | 'closedOn', string>>>({});
+  // The ~400 zones' options, made again only when the zone changes: not on each key typed in a day's hours.
+  const zoneOptions = useMemo(
+    () =>
+      timeZones(draft?.timeZone).map((zone) => (
+        <option value={zone} key={zone}>
+          {zone}
+        </option>
+      )),
+    [draft?.timeZone],
+  );
 
   useEffect(() => {
     void (async () => {
@@ -96,11 +106,7 @@ export function HoursSection() {
           <>
             <label for="hours-time-zone">Time zone</label>
             <select id="hours-time-zone" value={draft.timeZone} onChange={(e) => set({ timeZone: (e.target as HTMLSelectElement).value })}>
-              {timeZones(draft.timeZone).map((zone) => (
-                <option value={zone} key={zone}>
-                  {zone}
-                </option>
-              ))}
+              {zoneOptions}
             </select>
             <p class="hint">Each day’s hours, 24-hour times: 09:00-17:30, or 09:00-12:30, 14:00-18:00. Blank: closed all day.</p>
             <div class="hours-week">
@@ -214,7 +220,7 @@ function readDraft(draft: Draft): { ok: true; hours: OpeningHours | null } | { o
 }
 
 /** The browser's time zones, with `current` among them (a relay's zone this browser may not list). */
-function timeZones(current: string): string[] {
+function timeZones(current: string | undefined): string[] {
   const zones = Intl.supportedValuesOf('timeZone');
-  return zones.includes(current) ? zones : [current, ...zones];
+  return current === undefined || zones.includes(current) ? zones : [current, ...zones];
 }
