@@ -41,8 +41,11 @@ export interface TestCrmOptions {
   threadLoad?: ThreadLoad;
 }
 
-/** `store`: the relay's store (a PostgreSQL one that another relay shares, say); an in-memory SQLite one by default. */
-export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; store?: RelayStore } = {}) {
+/**
+ * `store`: the relay's store (a PostgreSQL one that another relay shares, say); an in-memory SQLite one by default.
+ * `providerFetch`: the relay's requests to providers' APIs (a call's recording); none leave the test by default.
+ */
+export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; store?: RelayStore; providerFetch?: typeof fetch } = {}) {
   const store = options.store ?? openSqliteStore(':memory:');
   const published: AgentEvent[] = [];
   const logs: string[] = [];
@@ -70,6 +73,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; sto
     crmSettings: { ...CRM_DEFAULTS, ...options.crm?.settings },
     // Random jitter off: a test's clock moves by the delays it expects.
     outbox: { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox },
+    providerFetch: options.providerFetch ?? (async (input) => Promise.reject(new Error(`no provider in this test: ${String(input)}`))),
   });
   const app = createApp(deps);
 

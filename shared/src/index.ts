@@ -92,7 +92,7 @@ export { renderTemplate } from './template/render.ts';
 export { buildOutgoingRequest, type CallTarget, ConnectorRuntimeError, placeCall } from './runtime/outgoing.ts';
 export type { Fetch, OutgoingRequest } from './runtime/http.ts';
 export { secretValues, REDACTED } from './runtime/redact.ts';
-export { defaultAuthEnvironment, memoryTokenCache, type CachedToken, type TokenCache } from './runtime/auth.ts';
+export { defaultAuthEnvironment, forgetTokens, memoryTokenCache, resolveAuth, type AuthEnvironment, type CachedToken, type TokenCache } from './runtime/auth.ts';
 export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
 export { dryRunHangup, dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
 export { buildHangupRequest, canHangUp, hangUpCall, type HangupResult, type HangupTarget } from './runtime/hangup.ts';

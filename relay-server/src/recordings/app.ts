@@ -1,4 +1,18 @@
-import { buildRecordingRequest, ConnectorRuntimeError, fetchesRecordings, readRecordingAnswer, type RecordingCall } from '@phone-connector/shared';
+import {
+  buildRecordingRequest,
+  type ConnectorPlan,
+  ConnectorRuntimeError,
+  type AuthEnvironment,
+  defaultAuthEnvironment,
+  fetchesRecordings,
+  forgetTokens,
+  memoryTokenCache,
+  type OutgoingRequest,
+  readRecordingAnswer,
+  type RecordingCall,
+  resolveAuth,
+  type RunContext,
+} from '@phone-connector/shared';
 import { type Context, Hono } from 'hono';
 import type { RelayDeps } from '../deps.ts';
 import { runContext } from '../instances/context.ts';
@@ -21,6 +35,9 @@ const FILE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept
  */
 export function recordingsApp(deps: RelayDeps): Hono {
   const app = new Hono();
+  // A provider's fetched tokens (Bandwidth's OAuth), kept between recordings until they expire.
+  const tokens = memoryTokenCache();
+  const fetchWithin: typeof fetch = (input, init) => fetchAnswerWithin(deps.providerFetch, String(input), init ?? {}, PROVIDER_TIMEOUT_MS);
   app.get('/:uid/:signature', async (c) => {
     const callId = c.req.query('call');
     const instance = callId ? await deps.store.instanceByUid(c.req.param('uid')) : undefined;
@@ -33,21 +50,27 @@ export function recordingsApp(deps: RelayDeps): Hono {
     const context = runContext(instance, owner, deps.publicUrl());
     const fields = recordingCall(call, providerUrl);
     const log = { instance: instance.uid, call: callId };
-    let request;
-    try {
-      request = buildRecordingRequest(plan, context, fields);
-    } catch (error) {
-      if (!(error instanceof ConnectorRuntimeError)) throw error;
-      deps.log.warn('recording: cannot build the request', { ...log, error: error.message });
-      return unavailable(c, error.message);
-    }
     // The answer names the file's fresh link (`recordingurl` mapped), or is the file: a player's range is the file's.
     const namesLink = plan.recording!.response?.fields.some((f) => f.field === 'recordingurl') ?? false;
     const range = namesLink ? undefined : c.req.header('range');
+    const ask = async (): Promise<Response> => {
+      const request = await recordingRequest(plan, context, fields, { ...defaultAuthEnvironment(), fetch: fetchWithin, tokenCache: tokens });
+      return fetchWithin(request.url, { method: 'GET', headers: { ...request.headers, ...(range ? { Range: range } : {}) } });
+    };
     let upstream: Response;
     try {
-      upstream = await fetchAnswerWithin(deps.providerFetch, request.url, { method: 'GET', headers: { ...request.headers, ...(range ? { Range: range } : {}) } }, PROVIDER_TIMEOUT_MS);
+      upstream = await ask();
+      // A fetched token the provider no longer takes (revoked, or expired early) is fetched again, once.
+      if (upstream.status === 401 && plan.provider!.auth.some((a) => a.kind === 'token')) {
+        await upstream.body?.cancel();
+        forgetTokens(plan, context, tokens);
+        upstream = await ask();
+      }
     } catch (error) {
+      if (error instanceof ConnectorRuntimeError) {
+        deps.log.warn('recording: no request could be made', { ...log, error: error.message });
+        return unavailable(c, error.message);
+      }
       deps.log.warn('recording: the provider did not answer', { ...log, error: (error as Error).message });
       return unavailable(c, 'the provider did not answer');
     }
@@ -72,6 +95,15 @@ export function recordingsApp(deps: RelayDeps): Hono {
     return unavailable(c, `the provider answered: ${error}`);
   });
   return app;
+}
+
+/**
+ * The `<recording>` request with the provider's credentials, minted ones too (a token step's
+ * token, fetched or kept; a JWT signed for it).
+ */
+async function recordingRequest(plan: ConnectorPlan, context: RunContext, call: RecordingCall, env: AuthEnvironment): Promise<OutgoingRequest> {
+  const resolvedAuth = await resolveAuth(plan, context, env);
+  return buildRecordingRequest(plan, { ...context, resolvedAuth }, call);
 }
 
 /** The call as the `<recording>` request's templates see it: its fields and extras, `@recordingurl` the provider's link. */
