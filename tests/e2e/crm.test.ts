@@ -434,7 +434,7 @@ describe('outside the opening hours', () => {
       const toolbar = await world.browser.context.newPage();
       await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
       await expect.poll(() => textOf(toolbar.locator('[data-pc-field="closed"]')), { timeout: DEADLINE_MS }).toBe('Closed: callers go to voicemail');
-      expect(await textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toBe('the team’s calls ring you and 1 colleague');
+      expect(await textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toBe('once open, the team’s calls ring you and 1 colleague');
       const page = await crmPage();
       await page.evaluate(recordPopups);
       const call = await ring('+14155550192', { answer: false, status: 'no-answer', message: 7 }, TWILIO_NUMBER);

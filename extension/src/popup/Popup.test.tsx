@@ -718,16 +718,29 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     const opens = new Date(Date.now() + 26 * 3_600_000).toISOString();
     const ada = { id: 'ag_ada', name: 'Ada', away_since: null, away_until: null, on_call: false };
     let view: TeamView = { agents: [ada], more: 0, counts: { agents: 1, available: 1, available_on_call: 0, away: 0 }, away_voicemail: true, closed: { until: opens } };
-    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: null, away_until: null } });
-    relay.routes['PATCH /me'] = () => ({ body: { ...ME, away_since: null, away_until: null } });
+    let mine: string | null = null;
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: mine, away_until: null } });
+    relay.routes['PATCH /me'] = (request) => {
+      mine = (request.body as { away: boolean }).away ? '2026-01-01T10:00:00.000Z' : null;
+      return { body: { ...ME, away_since: mine, away_until: null } };
+    };
     relay.routes['GET /team'] = () => ({ body: view });
     render(<Popup />, root);
     const line = () => root.querySelector('[data-pc-field="closed"]')?.textContent ?? null;
     await expect.poll(line).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: callers go to voicemail`);
     expect(root.querySelector('[data-pc-field="closed"] time')!.getAttribute('datetime')).toBe(opens);
     expect(presence()).toBeNull();
-    // A colleague, and the number open again: the switch, no line.
-    view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 }, closed: null };
+    // A colleague, the number still closed: whom the team's calls ring holds once it opens.
+    view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 } };
+    render(null, root);
+    render(<Popup />, root);
+    await expect.poll(said).toBe('● Available | once open, the team’s calls ring you and 1 colleague');
+    act(() => presence()!.click());
+    await expect.poll(said).toMatch(/^● Away \| since .+: once open, the team’s calls ring your 1 available colleague$/);
+    expect(line()).toBe(`Closed until ${inSentence(instantTime(opens)!.label)}: callers go to voicemail`);
+    // The number open again: the switch, no line.
+    mine = null;
+    view = { ...view, closed: null };
     render(null, root);
     render(<Popup />, root);
     await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');

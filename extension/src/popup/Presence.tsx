@@ -79,6 +79,8 @@ export function Presence() {
   };
   const when = since === null ? undefined : instantTime(until ?? since);
   const colleagues = team && myId ? team.counts.available - (team.agents.some((agent) => agent.id === myId && agent.away_since === null) ? 1 : 0) : undefined;
+  // Closed (the line above says so): whom the team's calls ring is true again once the number opens.
+  const onceOpen = team?.closed ? 'once open, ' : '';
   return (
     <div data-pc-field="presence" style="margin-top: 8px">
       {afterHours}
@@ -97,6 +99,7 @@ export function Presence() {
                   {until ? 'until' : 'since'} <TimeInSentence time={when} />:{' '}
                 </>
               ) : null}
+              {onceOpen}
               {colleagues === undefined
                 ? 'the team’s calls ring your colleagues'
                 : colleagues > 0
@@ -105,10 +108,8 @@ export function Presence() {
                     ? 'no colleague is available, so the team’s calls go to voicemail'
                     : 'no colleague is available, so the team’s calls still ring you'}
             </>
-          ) : colleagues ? (
-            `the team’s calls ring you and ${colleagues} ${colleagues === 1 ? 'colleague' : 'colleagues'}`
           ) : (
-            'the team’s calls ring you'
+            onceOpen + (colleagues ? `the team’s calls ring you and ${colleagues} ${colleagues === 1 ? 'colleague' : 'colleagues'}` : 'the team’s calls ring you')
           )}
         </span>
       </div>
