@@ -47,9 +47,11 @@ const REQUEST_VARIABLES = ['request_path', 'request_query'];
  * Set by the relay for a webhook's reply: `@agents_away` is `true` when every agent an incoming
  * call reaches is away (a team's call while the whole team is, a call to an away agent's own
  * number, any call outside its number's opening hours), for a reply that sends it to voicemail
- * then rather than ring phones nobody answers.
+ * then rather than ring phones nobody answers. `@last_agent` is `true` inside the `agentdialing`
+ * parameter for the last agent it rings (Vonage rings its agents one after the other, and only
+ * the last one's unanswered call sends the caller to voicemail).
  */
-const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away'];
+const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away', 'last_agent'];
 
 /** Loads and validates a telephony connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {

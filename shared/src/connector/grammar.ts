@@ -208,7 +208,7 @@ const sendResponseElement: ElementSpec = {
   doc: 'The reply to the webhook. Without it the relay answers 200 with an empty body.',
   attributes: {
     format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', default: 'xml', schema: enumOf(REPLY_FORMATS, 'format') },
-    agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
+    agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number, and `@last_agent` to `true` for the last of them (Vonage\'s `connect` actions ring the agents in turn: only the last one\'s may send the caller to voicemail).', kind: 'name' },
     agentjoin: {
       doc: 'With `agentdialing`: the parameter is rendered once, with `@extension` bound to every agent\'s number joined by this text, for providers that take the numbers to ring in one list (Africa\'s Talking\'s `<Dial phoneNumbers="+254…,+254…">`, `agentjoin=","`); without it the parameter repeats once per agent.',
       kind: 'literal',

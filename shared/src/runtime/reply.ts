@@ -20,8 +20,9 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
 
 /**
  * Renders a `send_response`. With `agentdialing`, the named parameter is repeated once per
- * number in `dialNumbers`, each time with `@extension` bound to that number; with `agentjoin`
- * too, rendered once with `@extension` bound to them all, joined. A parameter with a condition
+ * number in `dialNumbers`, each time with `@extension` bound to that number (and `@last_agent`
+ * to `true` for the last one); with `agentjoin` too, rendered once with `@extension` bound to
+ * them all, joined. A parameter with a condition
  * (`when`, `is`, `unless`) is left out, with its children, unless it holds for `payload`, the
  * webhook's; one with an `if` unless that template renders to something.
  */
@@ -61,6 +62,12 @@ interface Dialling {
 }
 
 /**
+ * `@last_agent` in the dialled parameter's scope for the last agent it rings: the one whose
+ * unanswered call may send the caller on (Vonage's connect actions ring one agent after the other).
+ */
+const LAST_AGENT: Readonly<Record<string, string>> = { last_agent: 'true' };
+
+/**
  * The scopes one parameter renders with: once, or once per dialled agent with `@extension`
  * bound; optional ones left out when empty. The renderers below build their lists with `push`
  * and their text with `+=`, not `map`, `filter` and `join`: `map` builds a holey array in
@@ -76,8 +83,8 @@ function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling:
   if (parameter.if && !isSet(parameter.if, current)) return { dialled: false, scopes };
   if (dialled) dialling.rings += numbers!.length;
   if (!dialled) keepIfSet(scopes, parameter, current);
-  else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin) } });
-  else for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });
+  else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin), ...LAST_AGENT } });
+  else for (let i = 0; i < numbers!.length; i++) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: numbers![i]!, ...(i === numbers!.length - 1 ? LAST_AGENT : {}) } });
   // One parameter either way: a JSON reply keeps it a value, not a list of one.
   return { dialled: dialled && reply.agentJoin === undefined, scopes };
 }

@@ -346,6 +346,26 @@ describe('handleWebhook', () => {
     expect(JSON.parse(reply('json', four.slice(0, 2)))).toEqual({ Dial: { phoneNumbers: '+254711000001,+254711000002' } });
   });
 
+  it('binds `@last_agent` for the last agent a repeated parameter rings, and for the one joined list (Vonage rings its agents in turn)', () => {
+    const plan = (join: string) => loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="uuid"/></response>
+    <send_response format="json" root="array" agentdialing="connect"${join}>
+      <parameters>
+        <parameter name="connect" type="object">
+          <parameter name="number" value="@extension"/>
+          <parameter name="eventType" value="@last_agent|and:'synchronous'" optional="true"/>
+        </parameter>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const reply = (join: string, dialNumbers: string[]) => JSON.parse(handleWebhook(plan(join), 'incoming', { method: 'GET', url: 'https://r/h?uuid=u1', headers: {}, body: '' }, context, { dialNumbers }).reply.body);
+    expect(reply('', ['+14155550111', '+14155550122'])).toEqual([{ number: '+14155550111' }, { number: '+14155550122', eventType: 'synchronous' }]);
+    expect(reply('', ['+14155550111'])).toEqual([{ number: '+14155550111', eventType: 'synchronous' }]);
+    expect(reply(' agentjoin=","', ['+14155550111', '+14155550122'])).toEqual([{ number: '+14155550111,+14155550122', eventType: 'synchronous' }]);
+  });
+
   it('falls back to the connector format, then to the body, when there is no Content-Type', () => {
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '{"a":1}' }, 'json')).toEqual({ a: 1 });
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '<x><a>1</a></x>' })).toEqual({ a: '1' });
