@@ -277,6 +277,57 @@ describe('connectors/bandwidth.xml: how a call ended', () => {
   });
 });
 
+describe('connectors/vonage.xml: voicemail and recordings', () => {
+  const plan = loadConnector(read('connectors/vonage.xml'), { file: 'connectors/vonage.xml' });
+  const config = json('vonage.config.json');
+  const context: RunContext = { config, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+  const conversation = 'CON-f972836a-550f-45fa-956c-12a2ab5b7d22';
+  const jsonRequest = (body: string, url: string) => ({ method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body });
+  const greeting = { voicemail_greeting: 'Please leave a message.' };
+  const voicemail = [
+    { action: 'talk', text: 'Please leave a message.' },
+    { action: 'record', eventUrl: [`${config.status_callback}?CallId=${conversation}&Recording=message`], endOnSilence: 10, endOnKey: '#', timeOut: 120, beepStart: true },
+  ];
+
+  it("gives the call its recording from a record event marked Recording=message or call, whatever fields come with it, and no recording for a file of 0 bytes", () => {
+    const record = (body: string, marks: string) => handleWebhook(plan, 'status', jsonRequest(body, `${config.status_callback}?${marks}`), context).record;
+    const file = 'https://api.nexmo.com/v1/files/5b1c4f0e-8a2d-4c6b-9e3f-1d2a7b8c9e40';
+    for (const kind of ['message', 'call']) {
+      expect(record(example('vonage-record.json'), `CallId=${conversation}&Recording=${kind}`)).toMatchObject({ call_id: conversation, recordingurl: file });
+      expect(record(example('vonage-record.json'), `CallId=${conversation}&Recording=${kind}`).call_status).toBeUndefined();
+      // A message the caller hung up on at the beep: a file of nothing is no voicemail.
+      expect(record(example('vonage-record.json').replace('"size":40960', '"size":0'), `CallId=${conversation}&Recording=${kind}`).recordingurl).toBeUndefined();
+    }
+    // No CallId in the URL: the event's own conversation_uuid.
+    expect(record(example('vonage-record.json'), 'Recording=message')).toMatchObject({ call_id: conversation, recordingurl: file });
+  });
+
+  it("rings the agents in turn, the last one's connect synchronous and marked for voicemail only with a greeting", () => {
+    const incoming = (settings: Record<string, string>) =>
+      JSON.parse(handleWebhook(plan, 'incoming', jsonRequest(example('vonage-incoming.json'), config.incoming_callback!), { ...context, config: { ...config, ...settings } }, { dialNumbers: ['+14155550111', '+14155550122'] }).reply.body) as Array<Record<string, unknown>>;
+    expect(incoming(greeting).map((a) => [a.eventType, a.eventUrl])).toEqual([
+      [undefined, [`${config.status_callback}?leg=agent`]],
+      ['synchronous', [`${config.status_callback}?leg=agent&Voicemail=offer`]],
+    ]);
+    expect(incoming({}).map((a) => [a.eventType, a.eventUrl])).toEqual([
+      [undefined, [`${config.status_callback}?leg=agent`]],
+      [undefined, [`${config.status_callback}?leg=agent`]],
+    ]);
+  });
+
+  it("answers the last agent's failed end with the greeting and the message's record, and the same leg's other events with nothing", () => {
+    const agentEvent = (status: string) =>
+      handleWebhook(plan, 'status', jsonRequest(example('vonage-status.json').replace('"status":"completed"', `"status":"${status}"`), `${config.status_callback}?leg=agent&Voicemail=offer`), { ...context, config: { ...config, ...greeting } });
+    for (const status of ['unanswered', 'busy', 'timeout', 'rejected', 'failed']) {
+      expect(JSON.parse(agentEvent(status).reply.body)).toEqual(voicemail);
+      expect(agentEvent(status).record.call_status).toBeUndefined();
+    }
+    for (const status of ['ringing', 'answered', 'completed', 'cancelled']) expect(agentEvent(status).reply.body).toBe('');
+    // The leg is still an agent's: its answered names who took the call.
+    expect(agentEvent('answered').record).toMatchObject({ call_status: 'in-progress', answered_by: '+14155550100' });
+  });
+});
+
 describe('extensions ("ext. 204") across the bundled connectors', () => {
   // Where the provider can key in digits once the customer's line answers, the connector must
   // hand it @to_extension; elsewhere the extension cannot reach the provider at all.

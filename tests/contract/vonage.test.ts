@@ -2,14 +2,16 @@
  * connectors/vonage.xml against the Vonage simulator, through a real relay process: click to
  * call (application JWT -> create call -> answer URL's NCCO -> every leg's events), the call's
  * card ending it (PUT /v1/calls/{uuid}), an incoming call whose NCCO rings the agents in turn,
- * and webhooks whose signed JWT is wrong.
+ * voicemail (after the last agent's phone rang out, or at once while everyone is away), recorded
+ * calls and their files opened through the relay, and webhooks whose signed JWT is wrong.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { VonageSimulator } from '../simulators/vonage.ts';
-import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
+import { recordingBytes } from '../simulators/http.ts';
+import { type DialOutcome, FILES_ORIGIN, type SimulatedCall, VonageSimulator } from '../simulators/vonage.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
@@ -33,18 +35,19 @@ let config: Record<string, string>;
 let extension: Extension;
 
 beforeAll(async () => {
-  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
-  // The relay never calls Vonage, so it gets no private key: only what checks and answers webhooks.
-  callbacks = (await relay.registerInstance(ada, 'vonage-main', 'vonage', { application_id: APPLICATION_ID, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER })).callbacks;
-  config = { application_id: APPLICATION_ID, private_key: PRIVATE_KEY, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER };
+  // The simulator first: the relay fetches recordings from api.nexmo.com, sent there.
   vonage = await VonageSimulator.start({
     applicationId: APPLICATION_ID,
     publicKey: keys.publicKey,
     apiKey: API_KEY,
     signatureSecret: SIGNATURE_SECRET,
     numbers: [digits(VIRTUAL_NUMBER)],
-    forward: relay.forward,
+    forward: (url) => relay.forward(url),
   });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }], { PROVIDER_ORIGINS: `${FILES_ORIGIN}=${vonage.baseUrl}` }));
+  // Without recordings to fetch, the relay needs no private key: only what checks and answers webhooks.
+  callbacks = (await relay.registerInstance(ada, 'vonage-main', 'vonage', { application_id: APPLICATION_ID, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER })).callbacks;
+  config = { application_id: APPLICATION_ID, private_key: PRIVATE_KEY, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER };
   // What docs/providers/vonage.md tells the admin to paste into the application's Voice capability.
   vonage.application = { answerUrl: callbacks.incoming, answerMethod: 'POST', eventUrl: callbacks.status, eventMethod: 'POST' };
   extension = new Extension({ relay, instance: 'vonage-main', connector: 'vonage', config, callbacks, fetch: toSimulator('https://api.nexmo.com', vonage.baseUrl) });
@@ -357,7 +360,7 @@ describe('signed webhooks', () => {
   it('refuses a bad signature, a tampered body and an unsigned request, and stores nothing', async () => {
     const conversation = 'CON-00000000-1111-2222-3333-444444444444';
     const leg = { uuid: '00000000-aaaa-bbbb-cccc-dddddddddddd', direction: 'inbound' as const, from: '14155550144', to: digits(VIRTUAL_NUMBER) };
-    const call = { conversationUuid: conversation, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call = { conversationUuid: conversation, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], said: [], recordings: [], exchanges: [], done: Promise.resolve() };
     const payload = { from: leg.from, to: leg.to, uuid: leg.uuid, conversation_uuid: conversation, status: 'completed', direction: 'inbound', duration: '12', timestamp: new Date().toISOString() };
 
     const wrongSecret = await vonage.webhook(call, leg, 'event', target(), payload, { secret: 'not-the-signature-secret' });
@@ -372,5 +375,215 @@ describe('signed webhooks', () => {
     const stored = (await api(relay, ada.token, 'GET', '/calls?limit=50')).body.calls.filter((c: { call_id: string }) => c.call_id === conversation);
     // A caller's leg that ends with no agent's leg before it is a missed call.
     expect(stored).toMatchObject([{ status: 'no-answer', status_raw: 'completed' }]);
+  });
+});
+
+/** A Vonage instance of Ada's with these settings besides the account's (the private key too: the relay fetches recordings with it): its callback URLs, and the extension placing calls through it. */
+async function vonageInstance(id: string, settings: Record<string, string>) {
+  const urls = (await relay.registerInstance(ada, id, 'vonage', { ...config, ...settings })).callbacks;
+  const placing = new Extension({ relay, instance: id, connector: 'vonage', config: { ...config, ...settings }, callbacks: urls, fetch: toSimulator('https://api.nexmo.com', vonage.baseUrl) });
+  return { urls, placing };
+}
+
+/** An incoming call through an instance's Voice capability, its agents' legs ending as `outcomes` say, the caller leaving a `message` of that many seconds if asked. */
+function inboundThrough(urls: RelayCallbacks, outcomes: DialOutcome[], from: string, message?: number): SimulatedCall {
+  vonage.application = { answerUrl: urls.incoming, answerMethod: 'POST', eventUrl: urls.status, eventMethod: 'POST' };
+  vonage.dialOutcomes = outcomes;
+  try {
+    return vonage.inboundCall({ from, to: digits(VIRTUAL_NUMBER), ...(message === undefined ? {} : { message }) });
+  } finally {
+    vonage.application = { answerUrl: callbacks.incoming, answerMethod: 'POST', eventUrl: callbacks.status, eventMethod: 'POST' };
+  }
+}
+
+/** The status URL with the marks a reply adds to it. */
+const marked = (urls: RelayCallbacks, marks: Record<string, string>) => `${urls.status}?${new URLSearchParams(marks)}`;
+
+/** The greeting and the record action that takes a caller's message, for the call `callId`. */
+const voicemailNcco = (urls: RelayCallbacks, callId: string, greeting: string) => [
+  { action: 'talk', text: greeting },
+  { action: 'record', eventUrl: [marked(urls, { CallId: callId, Recording: 'message' })], endOnSilence: 10, endOnKey: '#', timeOut: 120, beepStart: true },
+];
+
+/** The connect action that rings `agent` for an incoming call; the last one rung marked for voicemail. */
+const agentConnect = (urls: RelayCallbacks, agent: TestAgent, last?: 'voicemail') => ({
+  action: 'connect',
+  from: digits(VIRTUAL_NUMBER),
+  timeout: 20,
+  ...(last ? { eventType: 'synchronous' } : {}),
+  eventUrl: [marked(urls, last ? { leg: 'agent', Voicemail: 'offer' } : { leg: 'agent' })],
+  endpoint: [{ type: 'phone', number: digits(agent.number) }],
+});
+
+const RECORDING_URL = /^https:\/\/api\.nexmo\.com\/v1\/files\/[0-9a-f-]{36}$/;
+
+/** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
+const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+
+describe('voicemail (an incoming call nobody took)', () => {
+  const greeting = 'Nobody is free right now. Please leave a message.';
+  let voicemail: Awaited<ReturnType<typeof vonageInstance>>;
+  beforeAll(async () => {
+    voicemail = await vonageInstance('vonage-voicemail', { voicemail_greeting: greeting });
+  });
+
+  it("says the greeting once the last agent's phone rang out, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const bobSocket = await relay.connect(bob);
+    const call = inboundThrough(voicemail.urls, [{ answer: false, status: 'unanswered' }, { answer: false, status: 'timeout' }], '14155550144', 41);
+    await call.done;
+
+    // Only the last agent's connect waits on its end: Ada's rang out and the NCCO went on to Bob's.
+    const [answer] = call.exchanges;
+    expect(JSON.parse(answer!.body)).toEqual([agentConnect(voicemail.urls, ada), agentConnect(voicemail.urls, bob, 'voicemail')]);
+    const failures = call.exchanges.filter((e) => e.kind === 'event' && (e.payload.status === 'unanswered' || e.payload.status === 'timeout'));
+    expect(failures.map((e) => [e.payload.status, e.body])).toEqual([
+      ['unanswered', ''],
+      ['timeout', JSON.stringify(voicemailNcco(voicemail.urls, call.conversationUuid, greeting))],
+    ]);
+    expect([call.dialed, call.said, call.errors]).toEqual([[digits(ada.number), digits(bob.number)], [greeting], []]);
+    const [recording] = call.recordings;
+    expect(recording).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 41, kind: 'message' });
+    const record = call.exchanges.find((e) => e.kind === 'record')!;
+    expect(record).toMatchObject({ url: marked(voicemail.urls, { CallId: call.conversationUuid, Recording: 'message' }), status: 200 });
+    // Vonage's record event names no leg and no status: the URL's marks say what it is.
+    expect(Object.keys(record.payload)).toEqual(['start_time', 'recording_url', 'size', 'recording_uuid', 'end_time', 'conversation_uuid', 'timestamp']);
+
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.conversationUuid && e.call.extra.provider_recording_url === recording!.url));
+    await bobSocket.close();
+    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, recording!.url) });
+  });
+
+  it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {
+    const call = inboundThrough(voicemail.urls, [{ answer: false, status: 'busy' }, { answer: false, status: 'rejected' }], '14155550145', 0);
+    await call.done;
+    expect(call.said).toEqual([greeting]);
+    // Vonage's event for a message of nothing (if it sends one): a file of 0 bytes is no voicemail.
+    expect(call.recordings).toEqual([{ url: expect.stringMatching(RECORDING_URL), seconds: 0, kind: 'message' }]);
+    expect(call.exchanges.filter((e) => e.kind === 'record').map((e) => [e.payload.size, e.status])).toEqual([[0, 200]]);
+    await expect.poll(() => storedCall('+14155550145')).toMatchObject({ call_id: call.conversationUuid, status: 'no-answer', recording_url: null });
+  });
+
+  it("asks no message of a caller an agent answered, nor of a click to call's customer who did not answer", async () => {
+    const answered = inboundThrough(voicemail.urls, [{ answer: false, status: 'unanswered' }, { answer: true, talkSeconds: 12, hangup: 'caller' }], '14155550146');
+    await answered.done;
+    expect([answered.said, answered.recordings, answered.errors]).toEqual([[], [], []]);
+    expect(answered.exchanges.filter((e) => e.kind === 'event').every((e) => e.body === '')).toBe(true);
+    await expect.poll(() => storedCall('+14155550146')).toMatchObject({ call_id: answered.conversationUuid, status: 'completed', duration: 12 });
+
+    vonage.dialOutcomes = [{ answer: false, status: 'unanswered' }];
+    const { callId } = await voicemail.placing.clickToCall(ada, '+14155550147');
+    const placed = vonage.calls.get(callId)!;
+    await placed.done;
+    expect(JSON.parse(placed.exchanges.find((e) => e.kind === 'answer')!.body)).toEqual([
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [marked(voicemail.urls, { leg: 'customer' })], endpoint: [{ type: 'phone', number: '14155550147' }] },
+    ]);
+    expect([placed.said, placed.recordings, placed.errors]).toEqual([[], [], []]);
+    await expect.poll(() => storedCall('+14155550147', ada)).toMatchObject({ call_id: callId, status: 'no-answer', recording_url: null });
+  });
+});
+
+describe('everyone away (callers go straight to voicemail, the box ticked)', () => {
+  const greeting = 'We are closed for the day. Please leave a message.';
+  const setAway = async (isAway: boolean) => {
+    for (const agent of [ada, bob]) expect((await api(relay, agent.token, 'PATCH', '/me', { away: isAway })).status).toBe(200);
+  };
+
+  it('rings no phone, says the greeting, records the message and counts the call missed from the start', async () => {
+    // Record calls ticked too: it records the agents' talk, and asks nothing of a call that rings nobody.
+    const away = await vonageInstance('vonage-away', { voicemail_greeting: greeting, away_voicemail: 'true', record_calls: 'true' });
+    // The agents' popup can tell that, while everyone is away, this instance's calls ring nobody.
+    expect((await api(relay, ada.token, 'GET', '/instances/vonage-away')).body).toMatchObject({ away_voicemail: true });
+    expect((await api(relay, ada.token, 'GET', '/instances/vonage-main')).body).toMatchObject({ away_voicemail: false });
+    const adaSocket = await relay.connect(ada);
+    await setAway(true);
+    try {
+      const call = inboundThrough(away.urls, [], '14155550148', 17);
+      await call.done;
+      expect(JSON.parse(call.exchanges[0]!.body)).toEqual(voicemailNcco(away.urls, call.conversationUuid, greeting));
+      expect([call.dialed, call.said, call.errors]).toEqual([[], [greeting], []]);
+      const [recording] = call.recordings;
+      expect(recording).toMatchObject({ seconds: 17, kind: 'message' });
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.conversationUuid && e.call.extra.provider_recording_url === recording!.url));
+      // Missed from its first event: no popup rings for a call that rings no phone.
+      const events = adaSocket.events.filter((e) => e.call.call_id === call.conversationUuid);
+      expect(new Set(events.map((e) => e.call.status))).toEqual(new Set(['no-answer']));
+      const stored = await storedCall('+14155550148');
+      expect(stored).toMatchObject({ call_id: call.conversationUuid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, recording!.url) });
+      expect(stored.extra).toMatchObject({ all_away: 'true' });
+    } finally {
+      await setAway(false);
+      await adaSocket.close();
+    }
+  });
+
+  it('rings the agents as before with the box unticked, or with no greeting', async () => {
+    const unticked = await vonageInstance('vonage-away-unticked', { voicemail_greeting: greeting });
+    const silent = await vonageInstance('vonage-away-silent', { away_voicemail: 'true' });
+    for (const id of ['vonage-away-unticked', 'vonage-away-silent']) expect((await api(relay, ada.token, 'GET', `/instances/${id}`)).body).toMatchObject({ away_voicemail: false });
+    await setAway(true);
+    try {
+      for (const [urls, from, last] of [[unticked.urls, '14155550149', 'voicemail'], [silent.urls, '14155550150', undefined]] as const) {
+        const call = inboundThrough(urls, [{ answer: true, talkSeconds: 8, hangup: 'caller' }], from);
+        await call.done;
+        // Every agent away: the team's call rings them all, in turn.
+        expect(JSON.parse(call.exchanges[0]!.body)).toEqual([agentConnect(urls, ada), agentConnect(urls, bob, last)]);
+        expect([call.said, call.errors]).toEqual([[], []]);
+        await expect.poll(() => storedCall(`+${from}`)).toMatchObject({ call_id: call.conversationUuid, status: 'completed' });
+      }
+    } finally {
+      await setAway(false);
+    }
+  });
+});
+
+describe('call recording (Record calls ticked)', () => {
+  let recording: Awaited<ReturnType<typeof vonageInstance>>;
+  beforeAll(async () => {
+    recording = await vonageInstance('vonage-recording', { record_calls: 'true' });
+  });
+  /** The record action before the connects, recording the call `callId` until it ends. */
+  const recordNcco = (callId: string) => ({ action: 'record', eventUrl: [marked(recording.urls, { CallId: callId, Recording: 'call' })] });
+
+  it("records an incoming call and gives it its recording once it is over, a file the relay's link plays", async () => {
+    const call = inboundThrough(recording.urls, [{ answer: true, talkSeconds: 30, hangup: 'caller' }], '14155550151');
+    await call.done;
+    expect(JSON.parse(call.exchanges[0]!.body)).toEqual([recordNcco(call.conversationUuid), agentConnect(recording.urls, ada), agentConnect(recording.urls, bob)]);
+    // The file comes after the call's last event: Vonage sends it once the call is over.
+    expect(call.exchanges.at(-1)).toMatchObject({ kind: 'record', status: 200 });
+    expect([call.dialed, call.errors]).toEqual([[digits(ada.number)], []]);
+    const [made] = call.recordings;
+    expect(made).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 33, kind: 'call' });
+    await expect.poll(() => storedCall('+14155550151')).toMatchObject({ call_id: call.conversationUuid, status: 'completed', duration: 30, ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, made!.url) });
+    const stored = await storedCall('+14155550151');
+    expect(stored.extra).toMatchObject({ answered_by: ada.number });
+
+    // Vonage's link asks for the application's JWT, which no agent has; the relay's plays the
+    // file it fetches from api.nexmo.com with a fresh one.
+    expect((await fetch(made!.url.replace(FILES_ORIGIN, vonage.baseUrl))).status).toBe(401);
+    const played = await fetch(relay.forward(stored.recording_url));
+    if (played.status !== 200) throw new Error(`the relay's link answered ${played.status}: ${await played.text()}`);
+    expect([played.status, played.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    const file = made!.url.split('/').at(-1)!;
+    expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(file, 33))).toBe(true);
+    expect(vonage.fileFetches.at(-1)).toBe(file);
+  });
+
+  it("records a click to call's talk with the customer and gives the call its recording", async () => {
+    const { callId } = await recording.placing.clickToCall(ada, '+14155550152');
+    const placed = vonage.calls.get(callId)!;
+    await placed.done;
+    expect(JSON.parse(placed.exchanges.find((e) => e.kind === 'answer')!.body)).toEqual([
+      recordNcco(callId),
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [marked(recording.urls, { leg: 'customer' })], endpoint: [{ type: 'phone', number: '14155550152' }] },
+    ]);
+    expect([placed.errors, placed.recordings.map((r) => [r.kind, r.seconds])]).toEqual([[], [['call', 47]]]);
+    await expect.poll(() => storedCall('+14155550152', ada)).toMatchObject({ call_id: callId, direction: 'outbound', status: 'completed', duration: 42, ...heardThroughRelay(PUBLIC_URL, callId, placed.recordings[0]!.url) });
+  });
+
+  it('records nothing with the box unticked', async () => {
+    const call = inboundThrough(callbacks, [{ answer: true, talkSeconds: 5, hangup: 'caller' }], '14155550153');
+    await call.done;
+    expect(call.exchanges[0]!.body).not.toContain('record');
+    expect(call.recordings).toEqual([]);
   });
 });

@@ -64,10 +64,27 @@
  *   the leg rings, and the `completed` fields of a leg never answered (no talk), are assumed.
  *   Ended while connected (`holdCalls`), the agent's leg completes and then the customer's
  *   leg connected to it, as when the caller of an inbound call hangs up (assumed, see above).
+ * - `talk` says its text (up to 1,500 characters), synchronously. `record`: endOnSilence 3 to 10,
+ *   endOnKey one of 0-9 * #, timeOut 3 to 7200, beepStart, eventUrl an array; with one of the
+ *   three conditions the NCCO waits for the recording to end, without any it goes on at once
+ *   and the call is recorded until it is over, its event sent then. Documented: NCCO reference
+ *   (record) and the Recording guide. The caller leaves a message of `message` seconds
+ *   (`inboundCall`; 30 by default) then hangs up, which ends the NCCO: assumed, as is a message
+ *   of 0 s giving an event with size 0 and no file.
+ * - The record event: `start_time, recording_url, size, recording_uuid, end_time,
+ *   conversation_uuid, timestamp`, at the action's eventUrl, else the call's Event URL; the file
+ *   at `https://api.nexmo.com/v1/files/{id}`. Documented: webhook reference (Record). The file is
+ *   served (`GET /v1/files/{id}`, ranges honoured) only with the application JWT the create-call
+ *   path checks, else 401: documented in "Download a recording" (the 401 body is assumed).
+ * - A connect with `eventType: "synchronous"`: when its leg ends failed, rejected, unanswered,
+ *   busy or timeout, the answer to that event, if it is an NCCO, replaces the rest of the NCCO.
+ *   Documented: NCCO reference (connect eventType) and Vonage's 2021 announcement ("Eliminate
+ *   Failed Calls with Dynamic Connection Capabilities"). That an answer with no body lets the NCCO
+ *   go on is assumed. A recording started before stays recording: assumed.
  */
 import { createHash, createHmac, type KeyObject, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { closeServer, listen, readBody, recordingBytes, sendJson, sendRecording, sendWebhook } from './http.ts';
 
 type Method = 'GET' | 'POST';
 
@@ -95,7 +112,7 @@ export interface VoiceCapability {
 
 /** One webhook the simulator sent, and the relay's answer. */
 export interface Exchange {
-  kind: 'answer' | 'event';
+  kind: 'answer' | 'event' | 'record';
   /** The uuid of the leg it is about. */
   leg: string;
   method: Method;
@@ -134,6 +151,10 @@ export interface SimulatedCall {
   sentDigits: string[];
   /** What Vonage would report as errors (bad NCCO, refused actions). */
   errors: string[];
+  /** The texts the NCCO's talk actions said, in order. */
+  said: string[];
+  /** The files record actions made, in order: a caller's message (`message`) or the call (`call`). */
+  recordings: Array<{ url: string; seconds: number; kind: 'message' | 'call' }>;
   exchanges: Exchange[];
   /** While a call placed through the API rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call is ended through the API. */
   ringing?: { pickUp(): void; hangUp(): void };
@@ -150,7 +171,27 @@ interface CallPlan {
   event?: { url: string; method: Method };
 }
 
+/** How one call runs its NCCO. */
+interface NccoRun {
+  /** Where actions without an eventUrl report: the call's Event URL. */
+  event: CallPlan['event'];
+  /** The seconds the caller speaks after a synchronous record's beep, then hangs up; 0: at the beep. */
+  message: number;
+  /** With it, the end of a leg whose caller hung up waits there for the caller's leg to end first. */
+  afterCaller?: Array<() => Promise<void>>;
+  /** With it, an answered leg stays connected until it resolves: then the caller's leg has hung up. */
+  hold?: () => Promise<void>;
+  /** Asynchronous record actions still recording: their files are sent once the call is over. */
+  recording: Array<Record<string, unknown>>;
+}
+
 const PHONE = /^\d{7,15}$/;
+/** Where Vonage keeps a recording's file (webhook reference, Record: recording_url). */
+export const FILES_ORIGIN = 'https://api.nexmo.com';
+/** The failed ends of a connected leg that a synchronous connect's eventUrl may answer with a new NCCO. */
+const CONNECT_FAILED = new Set(['failed', 'rejected', 'unanswered', 'busy', 'timeout']);
+/** A record action's synchronous conditions: with one, the NCCO waits for the recording to end (NCCO reference). */
+const RECORD_CONDITIONS = ['endOnSilence', 'endOnKey', 'timeOut'];
 const DTMF_ANSWER = /^[0-9*#p]+$/;
 const DEFAULT_OUTCOME: DialOutcome = { answer: true, talkSeconds: 42, hangup: 'callee' };
 /** A leg's statuses after which it is over (webhook reference). */
@@ -170,6 +211,10 @@ export class VonageSimulator {
   holdCalls = false;
   /** The requests that modified a call (`PUT /v1/calls/{uuid}`), in order: the leg's uuid and the JSON sent. */
   readonly updates: Array<{ uuid: string; body: Record<string, unknown> }> = [];
+  /** The requests for a recording's file (`GET /v1/files/{id}`) that carried a good application JWT, in order. */
+  readonly fileFetches: string[] = [];
+  /** The recordings' files by id, as `recording_url` names them. */
+  private readonly files = new Map<string, Buffer>();
   /** Every leg by its uuid, with its call and whether it is over. */
   private readonly legs = new Map<string, { call: SimulatedCall; leg: SimulatedLeg; ended: boolean }>();
 
@@ -197,7 +242,7 @@ export class VonageSimulator {
    * A customer calls one of the application's numbers: Vonage asks the Answer URL for an NCCO
    * and runs it. With `eventsBeforeAnswer`, the caller's leg reports started and ringing first.
    */
-  inboundCall(input: { from: string; to: string; eventsBeforeAnswer?: boolean }): SimulatedCall {
+  inboundCall(input: { from: string; to: string; eventsBeforeAnswer?: boolean; message?: number }): SimulatedCall {
     const { answerUrl, answerMethod = 'GET', eventUrl, eventMethod = 'POST' } = this.application;
     if (!answerUrl) throw new Error('set application.answerUrl before placing an inbound call');
     const call = this.newCall({ uuid: randomUUID(), direction: 'inbound', from: input.from, to: input.to });
@@ -208,10 +253,11 @@ export class VonageSimulator {
       const answer = await this.answerWebhook(call, plan.answer);
       if (!input.eventsBeforeAnswer) await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
       await this.event(call, call.leg, plan.event, 'answered');
-      const afterCaller: Array<() => Promise<void>> = [];
-      const talked = await this.runNcco(call, answer, afterCaller);
+      const run: NccoRun = { event: plan.event, message: input.message ?? 30, afterCaller: [], recording: [] };
+      const talked = await this.runNcco(call, answer, run);
       await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 3));
-      for (const end of afterCaller) await end();
+      for (const end of run.afterCaller!) await end();
+      await this.finishRecordings(call, run, started, talked + 3);
     })();
     return call;
   }
@@ -266,6 +312,8 @@ export class VonageSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
+    const file = /^\/v1\/files\/([^/]+)$/.exec(url.pathname);
+    if (file) return this.serveFile(req, res, decodeURIComponent(file[1]!));
     const one = /^\/v1\/calls\/([^/]+)$/.exec(url.pathname);
     if (!one && url.pathname !== '/v1/calls' && url.pathname !== '/v1/calls/') return sendError(res, 404, 'not-found', 'Not Found', `${url.pathname} does not exist`);
     // One call's resource is read (GET, not simulated) or modified (PUT); calls are created by POST.
@@ -328,6 +376,17 @@ export class VonageSimulator {
     res.writeHead(204).end();
   }
 
+  /** A recording's file, to a request with the application's JWT, as the create-call path checks it. */
+  private serveFile(req: IncomingMessage, res: ServerResponse, id: string): void {
+    if (req.method !== 'GET') return sendError(res, 405, 'wrong-verb', 'Request method not allowed', `Request method '${req.method}' not supported`);
+    const unauthorized = this.checkApplicationJwt(req.headers.authorization);
+    if (unauthorized) return sendError(res, 401, 'unauthorized', 'Invalid credentials supplied', 'You did not provide correct credentials.', unauthorized);
+    const bytes = this.files.get(id);
+    if (!bytes) return sendError(res, 404, 'not-found', 'Not Found', `File '${id}' does not exist`);
+    this.fileFetches.push(id);
+    sendRecording(req, res, bytes);
+  }
+
   /** The reason the application JWT is refused, or undefined when it is good. */
   private checkApplicationJwt(header: string | undefined): string | undefined {
     const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
@@ -360,16 +419,18 @@ export class VonageSimulator {
       if (!answered) {
         // Hung up through the API before the agent answered: cancelled, then completed with no talk.
         await this.event(call, call.leg, plan.event, 'cancelled');
-        return this.event(call, call.leg, plan.event, 'completed', completion(started, 0));
+        await this.event(call, call.leg, plan.event, 'completed', completion(started, 0));
+        return;
       }
     }
     const answer = await this.answerWebhook(call, plan.answer);
     await this.event(call, call.leg, plan.event, 'answered');
     // Held, the customer's leg ends after the agent's, as a leg whose caller hung up does.
-    const afterCaller: Array<() => Promise<void>> = [];
-    const talked = this.holdCalls ? await this.runNcco(call, answer, afterCaller, () => this.holdUntilHungUp(call)) : await this.runNcco(call, answer);
+    const run: NccoRun = { event: plan.event, message: 30, recording: [], ...(this.holdCalls ? { afterCaller: [], hold: () => this.holdUntilHungUp(call) } : {}) };
+    const talked = await this.runNcco(call, answer, run);
     await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 5));
-    for (const end of afterCaller) await end();
+    for (const end of run.afterCaller ?? []) await end();
+    await this.finishRecordings(call, run, started, talked + 5);
   }
 
   /** Connected until the call's first leg is hung up through the API. */
@@ -389,74 +450,132 @@ export class VonageSimulator {
   }
 
   /**
-   * Runs the NCCO the answer URL returned. Each `connect` rings its one endpoint as a new leg;
-   * an answered leg talks, then the NCCO goes on if that leg hung up and stops if the caller
-   * did. Returns the seconds talked. With `afterCaller`, the end of a leg whose caller hung up
-   * waits there for the caller's leg to end first. With `hold`, an answered leg stays connected
-   * until it resolves: then the caller's leg has hung up.
+   * Runs the NCCO the answer URL returned, action after action. `talk` says its text. `record`
+   * with a synchronous condition takes the caller's message (`run.message` seconds, then the
+   * caller hangs up: the NCCO stops); without one it records until the call is over. Each
+   * `connect` rings its one endpoint as a new leg; an answered leg talks, then the NCCO goes on if
+   * that leg hung up and stops if the caller did; a synchronous connect's failed end is answered
+   * by its eventUrl, whose NCCO, if any, replaces the rest. Returns the seconds talked.
    */
-  private async runNcco(call: SimulatedCall, answer: Exchange, afterCaller?: Array<() => Promise<void>>, hold?: () => Promise<void>): Promise<number> {
-    if (answer.status < 200 || answer.status > 299) {
-      call.errors.push(`answer URL answered HTTP ${answer.status}`);
-      return 0;
-    }
-    let actions: unknown;
-    try {
-      actions = JSON.parse(answer.body);
-    } catch {
-      actions = undefined;
-    }
-    if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'object' && a !== null && !Array.isArray(a))) {
-      call.errors.push('the NCCO is not a JSON array of actions');
-      return 0;
-    }
-    call.ncco = actions as Array<Record<string, unknown>>;
+  private async runNcco(call: SimulatedCall, answer: Exchange, run: NccoRun): Promise<number> {
+    let actions = readNcco(call, answer, 'answer URL');
+    if (!actions) return 0;
+    call.ncco = actions;
     let talked = 0;
-    for (const action of call.ncco) {
-      if (action.action !== 'connect') continue;
-      const endpoints = Array.isArray(action.endpoint) ? (action.endpoint as Array<Record<string, unknown>>) : [];
-      if (endpoints.length !== 1) {
-        call.errors.push(`connect takes exactly one endpoint, got ${endpoints.length}`);
-        continue;
-      }
-      const endpoint = endpoints[0]!;
-      if (endpoint.type !== 'phone' || typeof endpoint.number !== 'string' || !PHONE.test(endpoint.number)) {
-        call.errors.push(`connect endpoint is not a phone number of 7 to 15 digits: ${JSON.stringify(endpoint)}`);
-        continue;
-      }
-      const { dtmfAnswer } = endpoint;
-      if (dtmfAnswer !== undefined && (typeof dtmfAnswer !== 'string' || !DTMF_ANSWER.test(dtmfAnswer))) {
-        call.errors.push(`connect endpoint's dtmfAnswer is not digits, *, # and p: ${JSON.stringify(dtmfAnswer)}`);
-        continue;
-      }
-      const from = typeof action.from === 'string' ? action.from : '';
-      if (!this.options.numbers.includes(from)) call.errors.push(`connect from "${from}" is not one of your virtual numbers: the caller ID is unknown`);
-      // The action's eventUrl, else the application's Event URL.
-      const own = Array.isArray(action.eventUrl) && typeof action.eventUrl[0] === 'string' ? action.eventUrl[0] : undefined;
-      const { eventUrl, eventMethod = 'POST' } = this.application;
-      const target = own ? { url: own, method: action.eventMethod === 'GET' ? ('GET' as const) : ('POST' as const) } : eventUrl ? { url: eventUrl, method: eventMethod } : undefined;
-      const leg: SimulatedLeg = { uuid: randomUUID(), direction: 'outbound', from, to: endpoint.number };
-      this.legs.set(leg.uuid, { call, leg, ended: false });
-      call.connected.push(leg);
-      call.dialed.push(endpoint.number);
-      const outcome = this.dialOutcomes.shift() ?? DEFAULT_OUTCOME;
-      const started = new Date();
-      await this.progress(call, leg, target, ['started', 'ringing']);
-      if (!outcome.answer) {
-        await this.event(call, leg, target, outcome.status);
-        continue;
-      }
-      await this.event(call, leg, target, 'answered');
-      if (typeof dtmfAnswer === 'string') call.sentDigits.push(dtmfAnswer);
-      talked += outcome.talkSeconds;
-      const end = () => this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
-      if (hold) await hold();
-      const callerHungUp = hold !== undefined || outcome.hangup === 'caller';
-      if (callerHungUp && afterCaller) afterCaller.push(end);
-      else await end();
-      if (callerHungUp) break;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
+      if (action.action === 'talk') {
+        if (typeof action.text !== 'string' || !action.text || action.text.length > 1500) call.errors.push(`talk needs a text of 1 to 1,500 characters: ${JSON.stringify(action.text)}`);
+        else call.said.push(action.text);
+      } else if (action.action === 'record') {
+        if (await this.record(call, action, run)) return talked;
+      } else if (action.action === 'connect') {
+        const connected = await this.connect(call, action, run);
+        talked += connected.talked;
+        if (connected.replacement) {
+          actions = connected.replacement;
+          i = -1;
+        } else if (connected.callerHungUp) return talked;
+      } else call.errors.push(`the simulator does not run ${JSON.stringify(action.action)} actions`);
     }
     return talked;
+  }
+
+  /** One connect action: rings its endpoint as a new leg (see `runNcco`). */
+  private async connect(call: SimulatedCall, action: Record<string, unknown>, run: NccoRun): Promise<{ talked: number; callerHungUp?: boolean; replacement?: Array<Record<string, unknown>> }> {
+    const endpoints = Array.isArray(action.endpoint) ? (action.endpoint as Array<Record<string, unknown>>) : [];
+    if (endpoints.length !== 1) {
+      call.errors.push(`connect takes exactly one endpoint, got ${endpoints.length}`);
+      return { talked: 0 };
+    }
+    const endpoint = endpoints[0]!;
+    if (endpoint.type !== 'phone' || typeof endpoint.number !== 'string' || !PHONE.test(endpoint.number)) {
+      call.errors.push(`connect endpoint is not a phone number of 7 to 15 digits: ${JSON.stringify(endpoint)}`);
+      return { talked: 0 };
+    }
+    const { dtmfAnswer } = endpoint;
+    if (dtmfAnswer !== undefined && (typeof dtmfAnswer !== 'string' || !DTMF_ANSWER.test(dtmfAnswer))) {
+      call.errors.push(`connect endpoint's dtmfAnswer is not digits, *, # and p: ${JSON.stringify(dtmfAnswer)}`);
+      return { talked: 0 };
+    }
+    if (action.eventType !== undefined && action.eventType !== 'synchronous') call.errors.push(`connect eventType is not "synchronous": ${JSON.stringify(action.eventType)}`);
+    const from = typeof action.from === 'string' ? action.from : '';
+    if (!this.options.numbers.includes(from)) call.errors.push(`connect from "${from}" is not one of your virtual numbers: the caller ID is unknown`);
+    // The action's eventUrl, else the application's Event URL.
+    const target = this.actionTarget(action) ?? this.applicationEvents();
+    const leg: SimulatedLeg = { uuid: randomUUID(), direction: 'outbound', from, to: endpoint.number };
+    this.legs.set(leg.uuid, { call, leg, ended: false });
+    call.connected.push(leg);
+    call.dialed.push(endpoint.number);
+    const outcome = this.dialOutcomes.shift() ?? DEFAULT_OUTCOME;
+    const started = new Date();
+    await this.progress(call, leg, target, ['started', 'ringing']);
+    if (!outcome.answer) {
+      const failed = await this.event(call, leg, target, outcome.status);
+      if (action.eventType !== 'synchronous' || !CONNECT_FAILED.has(outcome.status) || !failed?.body.trim()) return { talked: 0 };
+      const replacement = readNcco(call, failed, "synchronous connect's eventUrl");
+      return replacement ? { talked: 0, replacement } : { talked: 0 };
+    }
+    await this.event(call, leg, target, 'answered');
+    if (typeof dtmfAnswer === 'string') call.sentDigits.push(dtmfAnswer);
+    const end = () => this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds)).then(() => undefined);
+    if (run.hold) await run.hold();
+    const callerHungUp = run.hold !== undefined || outcome.hangup === 'caller';
+    if (callerHungUp && run.afterCaller) run.afterCaller.push(end);
+    else await end();
+    return { talked: outcome.talkSeconds, callerHungUp };
+  }
+
+  /**
+   * One record action. With a synchronous condition, the caller's message: the beep if asked,
+   * `run.message` seconds, then the caller hangs up (true: the NCCO stops) and the recording's
+   * event is sent. Without one, it records on until the call is over (`finishRecordings`).
+   */
+  private async record(call: SimulatedCall, action: Record<string, unknown>, run: NccoRun): Promise<boolean> {
+    const problems = recordProblems(action);
+    if (problems.length) {
+      call.errors.push(...problems);
+      return false;
+    }
+    if (!RECORD_CONDITIONS.some((name) => action[name] !== undefined)) {
+      run.recording.push(action);
+      return false;
+    }
+    const started = new Date();
+    const seconds = Math.min(run.message, typeof action.timeOut === 'number' ? action.timeOut : 7200);
+    await this.sendRecording(call, action, run.event, 'message', started, seconds);
+    return true;
+  }
+
+  /** The files of the record actions that recorded until the call's end (`seconds` long), sent now that it is over. */
+  private async finishRecordings(call: SimulatedCall, run: NccoRun, started: Date, seconds: number): Promise<void> {
+    for (const action of run.recording) await this.sendRecording(call, action, run.event, 'call', started, seconds);
+  }
+
+  /** Keeps a recording's file (none for 0 s, whose event says size 0) and sends its event, as the webhook reference lists it. */
+  private async sendRecording(call: SimulatedCall, action: Record<string, unknown>, event: CallPlan['event'], kind: 'message' | 'call', started: Date, seconds: number): Promise<void> {
+    const id = randomUUID();
+    const url = `${FILES_ORIGIN}/v1/files/${id}`;
+    const file = seconds > 0 ? recordingBytes(id, seconds) : undefined;
+    if (file) this.files.set(id, file);
+    call.recordings.push({ url, seconds, kind });
+    const target = this.actionTarget(action) ?? event;
+    if (!target) return;
+    const ended = new Date(started.getTime() + seconds * 1000);
+    const payload = { start_time: started.toISOString(), recording_url: url, size: file?.length ?? 0, recording_uuid: randomUUID(), end_time: ended.toISOString(), conversation_uuid: call.conversationUuid, timestamp: new Date().toISOString() };
+    await this.webhook(call, call.leg, 'record', target, payload);
+  }
+
+  /** An action's own eventUrl and eventMethod (POST by default). */
+  private actionTarget(action: Record<string, unknown>): CallPlan['event'] {
+    const own = Array.isArray(action.eventUrl) && typeof action.eventUrl[0] === 'string' ? action.eventUrl[0] : undefined;
+    return own ? { url: own, method: action.eventMethod === 'GET' ? 'GET' : 'POST' } : undefined;
+  }
+
+  /** The application's Event URL. */
+  private applicationEvents(): CallPlan['event'] {
+    const { eventUrl, eventMethod = 'POST' } = this.application;
+    return eventUrl ? { url: eventUrl, method: eventMethod } : undefined;
   }
 
   private async progress(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], statuses: string[]): Promise<void> {
@@ -464,10 +583,10 @@ export class VonageSimulator {
   }
 
   /** One event of a leg, with the fields the webhook reference lists for its status, in its order. */
-  private async event(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], status: string, summary?: Completion): Promise<void> {
+  private async event(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], status: string, summary?: Completion): Promise<Exchange | undefined> {
     const known = this.legs.get(leg.uuid);
     if (known && FINAL.has(status)) known.ended = true;
-    if (!target) return;
+    if (!target) return undefined;
     const { from, to, uuid, direction } = leg;
     const conversation_uuid = call.conversationUuid;
     const timestamp = new Date().toISOString();
@@ -477,11 +596,11 @@ export class VonageSimulator {
         : status === 'answered'
           ? { start_time: null, rate: null, from, to, uuid, conversation_uuid, status, direction, network: null, timestamp }
           : { from, to, uuid, conversation_uuid, status, direction, timestamp };
-    await this.webhook(call, leg, 'event', target, payload);
+    return this.webhook(call, leg, 'event', target, payload);
   }
 
   private newCall(leg: SimulatedLeg): SimulatedCall {
-    const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], said: [], recordings: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.conversationUuid, call);
     this.legs.set(leg.uuid, { call, leg, ended: false });
     return call;
@@ -507,6 +626,37 @@ function completion(started: Date, seconds: number): Completion {
 export function hs256Jwt(secret: string, claims: Record<string, unknown>): string {
   const unsigned = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** An NCCO answered by the relay (the answer URL, a synchronous connect's eventUrl), or undefined with the error kept. */
+function readNcco(call: SimulatedCall, answer: Exchange, from: string): Array<Record<string, unknown>> | undefined {
+  if (answer.status < 200 || answer.status > 299) {
+    call.errors.push(`${from} answered HTTP ${answer.status}`);
+    return undefined;
+  }
+  let actions: unknown;
+  try {
+    actions = JSON.parse(answer.body);
+  } catch {
+    actions = undefined;
+  }
+  if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'object' && a !== null && !Array.isArray(a))) {
+    call.errors.push(`the NCCO from the ${from} is not a JSON array of actions`);
+    return undefined;
+  }
+  return actions as Array<Record<string, unknown>>;
+}
+
+/** What is wrong with a record action's options (NCCO reference: their ranges and types). */
+function recordProblems(action: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const { endOnSilence, endOnKey, timeOut, beepStart, eventUrl } = action;
+  if (endOnSilence !== undefined && (typeof endOnSilence !== 'number' || endOnSilence < 3 || endOnSilence > 10)) problems.push(`record endOnSilence is not 3 to 10: ${JSON.stringify(endOnSilence)}`);
+  if (endOnKey !== undefined && (typeof endOnKey !== 'string' || !/^[0-9*#]$/.test(endOnKey))) problems.push(`record endOnKey is not one of 0-9, * or #: ${JSON.stringify(endOnKey)}`);
+  if (timeOut !== undefined && (typeof timeOut !== 'number' || timeOut < 3 || timeOut > 7200)) problems.push(`record timeOut is not 3 to 7200: ${JSON.stringify(timeOut)}`);
+  if (beepStart !== undefined && typeof beepStart !== 'boolean') problems.push(`record beepStart is not a boolean: ${JSON.stringify(beepStart)}`);
+  if (eventUrl !== undefined && (!Array.isArray(eventUrl) || typeof eventUrl[0] !== 'string')) problems.push(`record eventUrl is not an array of URLs: ${JSON.stringify(eventUrl)}`);
+  return problems;
 }
 
 function decodePart(part: string): Record<string, unknown> {
