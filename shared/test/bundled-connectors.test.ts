@@ -275,6 +275,56 @@ describe('connectors/bandwidth.xml: how a call ended', () => {
   it('lets the disconnect only fill what the call lacks', () => {
     expect(status({ eventType: 'disconnect', callId: 'c-agent-leg', cause: 'hangup' }).record).toMatchObject({ call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
   });
+
+  const callId = 'c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85';
+  const marked = (marks: Record<string, string>) => `${config.status_callback}?${new URLSearchParams(marks).toString().replaceAll('&', '&amp;')}`;
+  const credentials = `username="${config.callback_username}" password="${config.callback_password}"`;
+
+  it("gives the call its recording when the URL says the file is ready (Recording=ready), answering 204; a message of PT0S is none", () => {
+    const ready = (event: Record<string, unknown>, url = `${config.status_callback}?CallId=c-ours&Recording=ready`) =>
+      handleWebhook(plan, 'status', { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }, context);
+    const available = json('bandwidth-recording-available.json');
+    const result = ready(available);
+    expect(result.record).toMatchObject({ call_id: 'c-ours', recordingurl: available.mediaUrl });
+    expect(result.record.call_status).toBeUndefined();
+    expect(result.reply).toMatchObject({ status: 204, body: '' });
+    // A caller who hung up at the beep: no voicemail.
+    expect(ready({ ...available, duration: 'PT0S' }).record).toEqual({ extra: {}, call_id: 'c-ours', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
+    // A recording started on the leg that answered names that leg in callId: the URL's CallId is the call.
+    expect(ready({ ...available, callId: 'c-agent-leg', parentCallId: 'c-ours' }).record).toMatchObject({ call_id: 'c-ours' });
+  });
+
+  it("ends the call once the caller's message ended with # or its length (recordComplete, Voicemail=ended)", () => {
+    const url = `${config.status_callback}?CallId=${callId}&Voicemail=ended`;
+    const result = handleWebhook(plan, 'status', { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ eventType: 'recordComplete', callId, duration: 'PT9S' }) }, context);
+    expect(result.record).toMatchObject({ call_id: callId });
+    expect(result.reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  });
+
+  it("answers an incoming call's transfer nobody took with the greeting and a <Record>, and a click to call's, or one taken, with an empty <Response>", () => {
+    const complete = (direction: string, cause: string, settings: Record<string, string>) =>
+      handleWebhook(plan, 'status', { method: 'POST', url: config.status_callback!, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...json('bandwidth-transfer-complete.json'), direction, cause }) }, { ...context, config: { ...config, ...settings } });
+    const greeting = { voicemail_greeting: 'Please leave a message.' };
+    const urls = `recordCompleteUrl="${marked({ CallId: callId, Voicemail: 'ended' })}" recordingAvailableUrl="${marked({ CallId: callId, Recording: 'ready' })}"`;
+    for (const cause of ['timeout', 'busy', 'rejected']) {
+      const result = complete('inbound', cause, greeting);
+      expect(result.reply.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><SpeakSentence>Please leave a message.</SpeakSentence><Record ${urls} maxDuration="120" fileFormat="mp3" ${credentials}/></Response>`);
+      expect(result.record).toMatchObject({ call_id: callId, call_status_raw: cause });
+    }
+    const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+    expect(complete('outbound', 'timeout', greeting).reply.body).toBe(EMPTY);
+    expect(complete('inbound', 'timeout', {}).reply.body).toBe(EMPTY);
+    expect(complete('inbound', 'hangup', greeting).reply.body).toBe(EMPTY);
+  });
+
+  it('starts recording on the leg that answered (transferAnswer) with Record calls ticked, and bridges at once without', () => {
+    const answered = (settings: Record<string, string>) =>
+      handleWebhook(plan, 'status', { method: 'POST', url: config.status_callback!, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ eventType: 'transferAnswer', callId: 'c-agent-leg', parentCallId: 'c-incoming', direction: 'outbound' }) }, { ...context, config: { ...config, ...settings } });
+    expect(answered({ record_calls: 'true' }).reply.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><StartRecording recordingAvailableUrl="${marked({ CallId: 'c-incoming', Recording: 'ready' })}" fileFormat="mp3" ${credentials}/></Response>`,
+    );
+    expect(answered({}).reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+  });
 });
 
 describe('connectors/vonage.xml: voicemail and recordings', () => {
