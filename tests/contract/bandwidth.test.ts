@@ -2,14 +2,16 @@
  * connectors/bandwidth.xml against the Bandwidth simulator, through a real relay process:
  * click to call (create call -> answer -> BXML transfer -> the customer's transferComplete ->
  * disconnect answered 204), ending a placed call through Update Call (canceled while the agent's
- * phone rings, hung up in progress), and an incoming call whose initiate event pops up for the
- * agents, rings their phones, and whose agent's transferAnswer shows it answered.
+ * phone rings, hung up in progress), an incoming call whose initiate event pops up for the
+ * agents, rings their phones, and whose agent's transferAnswer shows it answered; voicemail (an
+ * incoming call nobody took, or every agent away), recorded calls, and their recordings opened
+ * through the relay's link, which fetches the file with the API's token.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { answerAtOnce } from '../simulators/http.ts';
-import { BandwidthSimulator } from '../simulators/bandwidth.ts';
-import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
+import { answerAtOnce, recordingBytes } from '../simulators/http.ts';
+import { type BandwidthCall, BandwidthSimulator, type TransferOutcome } from '../simulators/bandwidth.ts';
+import { ContractRelay, Extension, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const ACCOUNT_ID = '9900000';
@@ -32,7 +34,7 @@ let config: Record<string, string>;
 let extension: Extension;
 
 beforeAll(async () => {
-  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
+  // The simulator first: the relay fetches recordings from Bandwidth's Voice API (with a token from its token URL), sent there.
   bandwidth = await BandwidthSimulator.start({
     accountId: ACCOUNT_ID,
     clientId: CLIENT_ID,
@@ -40,8 +42,11 @@ beforeAll(async () => {
     applicationId: APPLICATION_ID,
     // The application's callback credentials, set in the Bandwidth App as the docs page says.
     callbackCreds: { userId: CALLBACK_USER, password: CALLBACK_PASSWORD },
-    forward: relay.forward,
+    forward: (url) => relay.forward(url),
   });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }], {
+    PROVIDER_ORIGINS: `https://voice.bandwidth.com=${bandwidth.baseUrl},https://api.bandwidth.com=${bandwidth.baseUrl}`,
+  }));
   config = { account_id: ACCOUNT_ID, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, application_id: APPLICATION_ID, callerid: BANDWIDTH_NUMBER, callback_username: CALLBACK_USER, callback_password: CALLBACK_PASSWORD };
   callbacks = (await relay.registerInstance(ada, 'bandwidth-main', 'bandwidth', config)).callbacks;
   // The engine's requests to Bandwidth's token and Voice hosts go to the simulator instead.
@@ -353,5 +358,235 @@ describe('an incoming call for more agents than a <Transfer> takes', () => {
     expect(call.exchanges.at(-1)).toMatchObject({ eventType: 'disconnect', status: 204 });
     const ninth = (await api(teamRelay, agents[8]!.token, 'GET', '/calls?number=%2B14155550166')).body.calls;
     expect(ninth).toEqual([expect.objectContaining({ call_id: call.callId, direction: 'inbound', status: 'completed', status_raw: 'hangup' })]);
+  });
+});
+
+/** A Bandwidth instance of Ada's with these settings besides the account's: its callback URLs, and the extension placing calls through it. */
+async function bandwidthInstance(id: string, settings: Record<string, string>) {
+  const registered = await relay.registerInstance(ada, id, 'bandwidth', { ...config, ...settings });
+  expect(registered.warnings).toEqual([]);
+  const urls = registered.callbacks;
+  const placing = new Extension({ relay, instance: id, connector: 'bandwidth', config: { ...config, ...settings }, callbacks: urls, fetch: toSimulator(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl) });
+  return { urls, placing };
+}
+
+/** An incoming call from `from` to the Bandwidth number through an instance's application, its transfer ending as `outcome` says. */
+function inboundThrough(urls: RelayCallbacks, outcome: TransferOutcome, from: string): BandwidthCall {
+  bandwidth.transferOutcome = outcome;
+  try {
+    return bandwidth.inboundCall({ initiateUrl: urls.incoming, statusUrl: urls.status, from, to: BANDWIDTH_NUMBER });
+  } finally {
+    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+  }
+}
+
+/** The status URL with the marks a reply adds to it (`CallId`, `Voicemail`, `Recording`), as it appears in an XML attribute. */
+const marked = (urls: RelayCallbacks, marks: Record<string, string>) => `${urls.status}?${new URLSearchParams(marks).toString().replaceAll('&', '&amp;')}`;
+
+/** The greeting and the `<Record>` that takes a caller's message, for the call `callId`. */
+const voicemailXml = (urls: RelayCallbacks, callId: string, greeting: string) =>
+  `<SpeakSentence>${greeting}</SpeakSentence><Record recordCompleteUrl="${marked(urls, { CallId: callId, Voicemail: 'ended' })}" recordingAvailableUrl="${marked(urls, { CallId: callId, Recording: 'ready' })}" maxDuration="120" fileFormat="mp3" ${TAG_CREDENTIALS}/>`;
+
+/** The `<StartRecording>` answered to the transferAnswer of the leg that picked up, for the call `callId`. */
+const startRecordingXml = (urls: RelayCallbacks, callId: string) => `<StartRecording recordingAvailableUrl="${marked(urls, { CallId: callId, Recording: 'ready' })}" fileFormat="mp3" ${TAG_CREDENTIALS}/>`;
+
+const BXML = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+
+/** The incoming call's `<Transfer>` to Ada and Bob, as an instance with these URLs answers it. */
+const transferXml = (urls: RelayCallbacks) => {
+  const phone = (number: string) => `<PhoneNumber transferAnswerUrl="${urls.status}" ${TAG_CREDENTIALS}>${number}</PhoneNumber>`;
+  return `<Transfer transferCompleteUrl="${urls.status}" ${TAG_CREDENTIALS}>${phone(ada.number)}${phone(bob.number)}</Transfer>`;
+};
+
+/** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
+const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+
+describe('voicemail (an incoming call nobody took)', () => {
+  const greeting = 'Nobody is free right now. Please leave a message.';
+  let voicemail: Awaited<ReturnType<typeof bandwidthInstance>>;
+  beforeAll(async () => {
+    voicemail = await bandwidthInstance('bandwidth-voicemail', { voicemail_greeting: greeting });
+  });
+
+  it("says the greeting, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const bobSocket = await relay.connect(bob);
+    const call = inboundThrough(voicemail.urls, { answer: false, cause: 'timeout', message: 41 }, '+14155550144');
+    await call.done;
+
+    // The caller hung up after the message: no recordComplete, the file once the call is over.
+    expect(call.exchanges.map((e) => [e.eventType, e.status])).toEqual([
+      ['initiate', 200],
+      ['transferComplete', 200],
+      ['disconnect', 204],
+      ['recordingAvailable', 204],
+    ]);
+    expect(call.exchanges[1]!.body).toBe(BXML(voicemailXml(voicemail.urls, call.callId, greeting)));
+    expect(call.said).toEqual([greeting]);
+    const [recording] = call.recordings;
+    expect(recording).toMatchObject({ callId: call.callId, seconds: 41 });
+    expect(call.exchanges[3]!.event).toMatchObject({ duration: 'PT41S', mediaUrl: recording!.mediaUrl });
+    expect(call.errors).toEqual([]);
+
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.callId && e.call.extra.provider_recording_url === recording!.mediaUrl));
+    await bobSocket.close();
+    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.callId, direction: 'inbound', status: 'no-answer', status_raw: 'timeout', ...heardThroughRelay(PUBLIC_URL, call.callId, recording!.mediaUrl) });
+  });
+
+  it('ends the call with <Hangup/> once the caller presses # (recordComplete), and still gives it the message', async () => {
+    const call = inboundThrough(voicemail.urls, { answer: false, cause: 'busy', message: 12, endsMessage: 'key' }, '+14155550143');
+    await call.done;
+    expect(call.exchanges.map((e) => [e.eventType, e.status])).toEqual([
+      ['initiate', 200],
+      ['transferComplete', 200],
+      ['recordComplete', 200],
+      ['disconnect', 204],
+      ['recordingAvailable', 204],
+    ]);
+    expect(call.exchanges[2]!.body).toBe(BXML('<Hangup/>'));
+    expect(call.errors).toEqual([]);
+    expect(await storedCall('+14155550143')).toMatchObject({ call_id: call.callId, status: 'busy', ...heardThroughRelay(PUBLIC_URL, call.callId, call.recordings[0]!.mediaUrl) });
+  });
+
+  it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {
+    const call = inboundThrough(voicemail.urls, { answer: false, cause: 'rejected' }, '+14155550145');
+    await call.done;
+    expect(call.said).toEqual([greeting]);
+    // Bandwidth's file of PT0S (if it sends one) is no voicemail.
+    expect(call.exchanges.at(-1)).toMatchObject({ eventType: 'recordingAvailable', status: 204, event: { duration: 'PT0S' } });
+    expect(call.errors).toEqual([]);
+    const stored = await storedCall('+14155550145');
+    expect(stored).toMatchObject({ call_id: call.callId, status: 'failed', status_raw: 'rejected', recording_url: null });
+    expect(stored.extra.provider_recording_url).toBeUndefined();
+  });
+
+  it('asks no message of a click-to-call customer who did not answer', async () => {
+    bandwidth.transferOutcome = { answer: false, cause: 'timeout', message: 30 };
+    const { callId } = await voicemail.placing.clickToCall(ada, '+14155550146');
+    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+    const simulated = bandwidth.calls.get(callId)!;
+    await simulated.done;
+    const complete = simulated.exchanges.find((e) => e.eventType === 'transferComplete')!;
+    expect(complete.event).toMatchObject({ direction: 'outbound', cause: 'timeout' });
+    expect(complete.body).toBe(BXML(''));
+    expect([simulated.said, simulated.recordings, simulated.errors]).toEqual([[], [], []]);
+    expect(await storedCall('+14155550146', ada)).toMatchObject({ call_id: callId, status: 'no-answer', recording_url: null });
+  });
+});
+
+describe('everyone away (callers go straight to voicemail, the box ticked)', () => {
+  const greeting = 'We are closed for the day. Please leave a message.';
+  const setAway = async (isAway: boolean) => {
+    for (const agent of [ada, bob]) expect((await api(relay, agent.token, 'PATCH', '/me', { away: isAway })).status).toBe(200);
+  };
+
+  it('rings no phone, says the greeting, records the message and counts the call missed from the start', async () => {
+    const away = await bandwidthInstance('bandwidth-away', { voicemail_greeting: greeting, away_voicemail: 'true' });
+    // The agents' popup can tell that, while everyone is away, this instance's calls ring nobody.
+    expect((await api(relay, ada.token, 'GET', '/instances/bandwidth-away')).body).toMatchObject({ away_voicemail: true });
+    expect((await api(relay, ada.token, 'GET', '/instances/bandwidth-main')).body).toMatchObject({ away_voicemail: false });
+    await setAway(true);
+    try {
+      const call = inboundThrough(away.urls, { answer: false, cause: 'timeout', message: 17 }, '+14155550148');
+      await call.done;
+      expect(call.exchanges[0]!.body).toBe(BXML(voicemailXml(away.urls, call.callId, greeting)));
+      expect(call.exchanges.map((e) => [e.eventType, e.status])).toEqual([
+        ['initiate', 200],
+        ['disconnect', 204],
+        ['recordingAvailable', 204],
+      ]);
+      expect([call.transferredTo, call.said, call.errors]).toEqual([[], [greeting], []]);
+      const [recording] = call.recordings;
+      expect(recording).toMatchObject({ seconds: 17 });
+      const stored = await storedCall('+14155550148');
+      expect(stored).toMatchObject({ call_id: call.callId, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.callId, recording!.mediaUrl) });
+      expect(stored.extra).toMatchObject({ all_away: 'true' });
+    } finally {
+      await setAway(false);
+    }
+  });
+
+  it('rings the agents as before with the box unticked, or with no greeting', async () => {
+    const unticked = await bandwidthInstance('bandwidth-away-unticked', { voicemail_greeting: greeting });
+    const silent = await bandwidthInstance('bandwidth-away-silent', { away_voicemail: 'true' });
+    for (const id of ['bandwidth-away-unticked', 'bandwidth-away-silent']) expect((await api(relay, ada.token, 'GET', `/instances/${id}`)).body).toMatchObject({ away_voicemail: false });
+    await setAway(true);
+    try {
+      for (const [urls, from] of [[unticked.urls, '+14155550149'], [silent.urls, '+14155550150']] as const) {
+        const call = inboundThrough(urls, { answer: true, talkSeconds: 42 }, from);
+        await call.done;
+        // Every agent away: the team's call rings them all.
+        expect(call.exchanges[0]!.body).toBe(BXML(transferXml(urls)));
+        expect([call.transferredTo, call.said, call.errors]).toEqual([[ada.number, bob.number], [], []]);
+        expect(await storedCall(from)).toMatchObject({ call_id: call.callId, status: 'completed' });
+      }
+    } finally {
+      await setAway(false);
+    }
+  });
+});
+
+describe('call recording (Record calls ticked)', () => {
+  let recording: Awaited<ReturnType<typeof bandwidthInstance>>;
+  beforeAll(async () => {
+    recording = await bandwidthInstance('bandwidth-recording', { record_calls: 'true' });
+  });
+
+  it("records an incoming call's talk from the agent's answer (transferAnswer) and gives the call its recording", async () => {
+    const call = inboundThrough(recording.urls, { answer: true, talkSeconds: 42 }, '+14155550151');
+    await call.done;
+    expect(call.exchanges[0]!.body).toBe(BXML(transferXml(recording.urls)));
+    expect(call.exchanges.map((e) => [e.eventType, e.status])).toEqual([
+      ['initiate', 200],
+      ['transferAnswer', 200],
+      ['transferComplete', 200],
+      ['disconnect', 204],
+      ['recordingAvailable', 204],
+    ]);
+    expect(call.exchanges[1]!.body).toBe(BXML(startRecordingXml(recording.urls, call.callId)));
+    // Made on the agent's leg, which the recording's event names in callId: the URL's CallId is the call.
+    const [made] = call.recordings;
+    expect(made).toMatchObject({ callId: call.exchanges[1]!.event.callId, seconds: 42 });
+    expect(call.errors).toEqual([]);
+    const stored = await storedCall('+14155550151');
+    expect(stored).toMatchObject({ call_id: call.callId, status: 'completed', ...heardThroughRelay(PUBLIC_URL, call.callId, made!.mediaUrl) });
+    expect(stored.extra).toMatchObject({ answered_by: ada.number });
+  });
+
+  it("records a click to call's talk from the customer's answer and gives the call its recording", async () => {
+    const { callId } = await recording.placing.clickToCall(ada, '+14155550152');
+    const simulated = bandwidth.calls.get(callId)!;
+    await simulated.done;
+    const answer = simulated.exchanges.find((e) => e.eventType === 'answer')!;
+    expect(answer.body).toBe(
+      BXML(`<Transfer transferCallerId="${BANDWIDTH_NUMBER}" transferCompleteUrl="${recording.urls.status}" ${TAG_CREDENTIALS}><PhoneNumber transferAnswerUrl="${recording.urls.status}" ${TAG_CREDENTIALS}>+14155550152</PhoneNumber></Transfer>`),
+    );
+    expect(simulated.exchanges.find((e) => e.eventType === 'transferAnswer')!.body).toBe(BXML(startRecordingXml(recording.urls, callId)));
+    const [made] = simulated.recordings;
+    expect(made).toMatchObject({ seconds: 42 });
+    expect(simulated.exchanges.at(-1)).toMatchObject({ eventType: 'recordingAvailable', status: 204 });
+    expect(simulated.errors).toEqual([]);
+    expect(await storedCall('+14155550152', ada)).toMatchObject({ call_id: callId, direction: 'outbound', status: 'completed', ...heardThroughRelay(PUBLIC_URL, callId, made!.mediaUrl) });
+  });
+
+  it('records nothing when nobody answers', async () => {
+    const call = inboundThrough(recording.urls, { answer: false, cause: 'timeout' }, '+14155550153');
+    await call.done;
+    expect(call.recordings).toEqual([]);
+    expect(call.exchanges.map((e) => e.eventType)).not.toContain('recordingAvailable');
+    expect(await storedCall('+14155550153')).toMatchObject({ call_id: call.callId, status: 'no-answer', recording_url: null });
+  });
+
+  it("plays the recording through the relay's link, which fetches the file from the Voice API with the account's OAuth token", async () => {
+    const call = inboundThrough(recording.urls, { answer: true, talkSeconds: 9 }, '+14155550154');
+    await call.done;
+    const [made] = call.recordings;
+    const stored = await storedCall('+14155550154');
+    expect(stored).toMatchObject(heardThroughRelay(PUBLIC_URL, call.callId, made!.mediaUrl));
+    const before = bandwidth.mediaFetches.length;
+    const played = await fetch(relay.forward(stored.recording_url));
+    expect([played.status, played.headers.get('content-type')]).toEqual([200, 'audio/mpeg']);
+    expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(made!.recordingId, 9))).toBe(true);
+    // The simulator serves the file only for a token it issued: the relay asked the token URL for one.
+    expect(bandwidth.mediaFetches.slice(before)).toEqual([{ recordingId: made!.recordingId, authorization: expect.stringMatching(/^Bearer /) }]);
   });
 });

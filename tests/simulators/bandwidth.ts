@@ -4,7 +4,10 @@
  * BXML the relay answers (`<Transfer><PhoneNumber>…`) rung and bridged, and the 204 Bandwidth
  * wants for a disconnect checked. Inbound calls are started with `inboundCall`. Update Call with
  * `state: completed` cancels a call while the agent's phone rings (`agentPhone = 'rings'`) or
- * hangs up one connected to the customer (`holdCalls`).
+ * hangs up one connected to the customer (`holdCalls`). `<SpeakSentence>`, `<Record>` (a caller's
+ * message, as long as the outcome's `message` says), `<StartRecording>` in the BXML answered to a
+ * transferAnswer (the talk, recorded on that leg) and `<Hangup>` are followed; each recording's
+ * recordingAvailable is sent once the call is over, and its file served for the bearer token.
  *
  * Facts used, and where they come from ([D] Bandwidth's docs or SDKs, [C] seen in answers the
  * live API gave Bandwidth's SDK tests, [I] assumed):
@@ -68,10 +71,37 @@
  *   phone still ringing, `hangup` once answered; no transferComplete for a transfer the call was
  *   in, which is sent "only if the call is still active". [I] that these are the causes Bandwidth
  *   gives a call ended through the API.
+ * - [D] `<SpeakSentence>` (bxml/speakSentence.mdx): its text "Cannot be blank". `<Hangup>` ends the
+ *   call (cause `hangup`).
+ * - [D] `<Record>` (bxml/record.mdx): `maxDuration` (seconds, 60 by default, at most 10800),
+ *   `fileFormat` (`wav` by default, or `mp3`), `terminatingDigits` (`#` by default),
+ *   `recordCompleteUrl` (recordComplete, whose BXML runs next, the verbs after the `<Record>`
+ *   ignored; "not sent if the recording ended due to the call hanging up"),
+ *   `recordingAvailableUrl` (recordingAvailable, once the file can be downloaded), and
+ *   `username`/`password` for both. Simulated: the caller talks for the outcome's `message`
+ *   seconds (0 without one: a caller who hangs up at the beep), then hangs up, or presses #
+ *   (`endsMessage: 'key'`); a message longer than `maxDuration` is cut there and recordComplete
+ *   follows.
+ * - [D] `<StartRecording>` (bxml/startRecording.mdx; allowed in a transferAnswer's BXML,
+ *   webhooks/transferAnswer.mdx) records the call until it ends; `recordingAvailableUrl`,
+ *   `fileFormat` and `username`/`password` as for `<Record>`. Simulated there only: the leg's
+ *   talk (`talkSeconds`) is recorded under that leg's callId; elsewhere it is noted as not
+ *   simulated.
+ * - [D] recordComplete and recordingAvailable (webhooks/recordComplete.mdx,
+ *   recordingAvailable.mdx): JSON with the call's fields (`parentCallId`, `transferCallerId` and
+ *   `transferTo` for a `<Transfer>`'s B leg), `recordingId`, `channels`, `startTime`, `endTime`,
+ *   `duration` (ISO 8601, "PT20.056S"), `fileFormat`, `mediaUrl`; recordingAvailable adds
+ *   `status` (`complete`) and wants 204. [I] `duration` written as Java's Duration writes it
+ *   (`PT1M23S`, `PT0S`), the form of the documented examples; recordingAvailable sent once the
+ *   call is over.
+ * - [D] Download Recording (Bandwidth's SDK docs, RecordingsApi DownloadCallRecording): `GET
+ *   /accounts/{accountId}/calls/{callId}/recordings/{recordingId}/media` with the API's
+ *   credentials, 401 without them. Served here for a token the simulator issued, as an MP3 (the
+ *   connector asks for `mp3`); [I] the 404 for a recording the account does not have.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, releaseCalls, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, recordingBytes, releaseCalls, sendRecording, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface BandwidthSimulatorOptions {
@@ -101,8 +131,29 @@ export type FailureCause = 'busy' | 'timeout' | 'cancel' | 'rejected' | 'applica
 /** A cause Bandwidth adds after its page was read, as the page warns may happen. */
 export type LaterCause = `later-${string}`;
 
-/** How a transferred party (the customer, or an incoming call's agents) ends up. */
-export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: FailureCause | LaterCause };
+/**
+ * How a transferred party (the customer, or an incoming call's agents) ends up; when nobody
+ * answered, how long the caller's message is if one is asked for (none: 0 s, a hang-up at the
+ * beep), and how it ends (the caller hangs up, or presses #).
+ */
+export type TransferOutcome =
+  | { answer: true; talkSeconds: number }
+  | { answer: false; cause: FailureCause | LaterCause; message?: number; endsMessage?: 'hangup' | 'key' };
+
+/** A recording made on a call: by a `<Record>` (the caller's message) or a `<StartRecording>` (the talk, on the leg that answered). */
+export interface BandwidthRecording {
+  recordingId: string;
+  /** The leg it was made on: the call's own id, or its transfer's B leg. */
+  callId: string;
+  mediaUrl: string;
+  seconds: number;
+  fileFormat: 'wav' | 'mp3';
+  /** Where its recordingAvailable goes, and the Basic credentials its tag gave. */
+  availableUrl?: string;
+  credentials?: string;
+  /** The B leg's fields (`parentCallId`, `transferCallerId`, `transferTo`) for a recording made on one. */
+  leg?: Record<string, string>;
+}
 
 /** How the phone Bandwidth rings first for a call we place (the agent's) ends up. */
 export type LegOutcome = { answer: true } | { answer: false; cause: FailureCause | LaterCause };
@@ -120,6 +171,9 @@ export interface BandwidthCall {
   transferredTo: string[];
   /** `transferCallerId` of those transfers. */
   transferCallerIds: string[];
+  /** What `<SpeakSentence>`s said, in order. */
+  said: string[];
+  recordings: BandwidthRecording[];
   errors: string[];
   exchanges: BandwidthExchange[];
   /** While an outbound call rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call is canceled through the API. */
@@ -151,6 +205,8 @@ interface CallbackPlan {
 const CALLS_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls$/;
 /** One call's resource: `POST` updates it (hangs it up). */
 const CALL_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls\/([^/]+)$/;
+/** A recording's file (Download Recording). */
+const MEDIA_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls\/([^/]+)\/recordings\/([^/]+)\/media$/;
 const TOKEN_PATH = '/api/v1/oauth2/token';
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -171,6 +227,8 @@ export class BandwidthSimulator {
   holdCalls = false;
   /** The requests that updated a call (`POST …/calls/{callId}`), in order: the call's id and the JSON sent. */
   readonly updates: Array<{ callId: string; body: Record<string, unknown> }> = [];
+  /** Each request for a recording's file, with the Authorization it carried. */
+  readonly mediaFetches: Array<{ recordingId: string; authorization?: string }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -206,6 +264,7 @@ export class BandwidthSimulator {
       call.answerTime = new Date().toISOString();
       const cause = await this.followBxml(call, initiate, outcome);
       await this.disconnect(call, input.statusUrl, cause, credentials);
+      await this.recordingsAvailable(call);
     })();
     return call;
   }
@@ -230,13 +289,12 @@ export class BandwidthSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
     if (path === TOKEN_PATH && req.method === 'POST') return this.issueToken(req, res);
+    const media = MEDIA_PATH.exec(path);
+    if (media && req.method === 'GET') return this.recordingFile(req, res, media[1]!, decodeURIComponent(media[2]!), decodeURIComponent(media[3]!));
     const one = CALL_PATH.exec(path);
     const match = one ?? CALLS_PATH.exec(path);
     if (!match || req.method !== 'POST') return sendJson(res, 404, { type: 'not-found', description: 'The resource was not found', id: null });
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer || !this.tokens.has(bearer)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
-    // Bandwidth's Voice errors page: 401 when the user "does not have access to the account".
-    if (match[1] !== this.options.accountId) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
+    if (!this.authorized(req, match[1]!)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
     const contentType = req.headers['content-type'] ?? '';
     if (!/^application\/json/i.test(contentType)) return sendJson(res, 415, { type: 'validation', description: `Content type '${contentType}' not supported`, id: null });
     let body: Record<string, unknown>;
@@ -333,6 +391,7 @@ export class BandwidthSimulator {
     const answer = await this.event(call, plan.answerUrl!, 'answer', {}, plan.credentials);
     const cause = await this.followBxml(call, answer, scenario.transfer, scenario.hold);
     await this.disconnect(call, plan.disconnectUrl, cause, plan.credentials);
+    await this.recordingsAvailable(call);
   }
 
   private async disconnect(call: BandwidthCall, url: string | undefined, cause: string, credentials?: string): Promise<void> {
@@ -344,9 +403,10 @@ export class BandwidthSimulator {
   }
 
   /**
-   * Follows a BXML answer: each `<Transfer>` rings its `<PhoneNumber>`s at once and bridges the
-   * first (it answers, unless `outcome` says otherwise), with its transferAnswer and
-   * transferComplete callbacks when asked for. A `hold`ed transfer that was answered stays
+   * Follows a BXML answer, verb by verb: `<SpeakSentence>` is said, `<Record>` takes the caller's
+   * message, `<Hangup>` ends the call, and each `<Transfer>` rings its `<PhoneNumber>`s at once
+   * and bridges the first (it answers, unless `outcome` says otherwise), with its transferAnswer
+   * and transferComplete callbacks when asked for. A `hold`ed transfer that was answered stays
    * connected until the call is hung up through the API. Returns the original call's disconnect cause.
    */
   private async followBxml(call: BandwidthCall, answer: BandwidthExchange, outcome: TransferOutcome, hold = false): Promise<string> {
@@ -360,40 +420,158 @@ export class BandwidthSimulator {
       call.errors.push(`invalid BXML: ${(error as Error).message}`);
       return 'invalid-bxml';
     }
-    for (const transfer of document.children.filter((e) => e.name === 'Transfer')) {
-      const phones = transfer.children.filter((e) => e.name === 'PhoneNumber');
-      if (phones.length === 0 || phones.length > 8) {
-        call.errors.push(`invalid BXML: <Transfer> takes 1 to 8 <PhoneNumber>s, got ${phones.length}`);
-        return 'invalid-bxml';
-      }
-      call.transferredTo.push(...phones.map((e) => e.text.trim()));
-      const callerId = transfer.attrs.transferCallerId;
-      if (callerId) call.transferCallerIds.push(callerId);
-      const target = { transferCallerId: callerId ?? call.from, transferTo: phones[0]!.text.trim() };
-      const answerUrl = phones[0]!.attrs.transferAnswerUrl;
-      if (outcome.answer && answerUrl) {
-        const leg = await this.event(call, answerUrl, 'transferAnswer', { ...target, direction: 'outbound', callId: `c-${randomUUID()}`, parentCallId: call.callId, answerTime: new Date().toISOString() }, tagCredentials(phones[0]!));
-        if (!isBxml(leg)) return this.transferCallbackFailed(call, leg);
-      }
-      if (hold && outcome.answer) {
-        await new Promise<void>((resolve) => (call.connected = resolve));
-        call.connected = undefined;
-        // The original call is over: no transferComplete, which is sent only while it is still up.
-        return 'hangup';
-      }
-      const completeUrl = transfer.attrs.transferCompleteUrl;
-      if (completeUrl) {
-        const end = outcome.answer ? { cause: 'hangup' } : { cause: outcome.cause, errorMessage: `transfer ended: ${outcome.cause}`, errorId: randomUUID() };
-        const complete = await this.event(call, completeUrl, 'transferComplete', { ...target, ...end }, tagCredentials(transfer));
-        // The BXML answered runs on the original call; verbs after the <Transfer> are ignored.
-        if (!isBxml(complete)) return this.transferCallbackFailed(call, complete);
-        return this.followBxml(call, complete, outcome);
-      }
+    for (const verb of document.children) {
+      let end: string | undefined;
+      if (verb.name === 'SpeakSentence') end = this.speak(call, verb);
+      else if (verb.name === 'Record') end = await this.record(call, verb, outcome);
+      else if (verb.name === 'Hangup') end = 'hangup';
+      else if (verb.name === 'Transfer') end = await this.transfer(call, verb, outcome, hold);
+      else call.errors.push(`<${verb.name}> is not simulated`);
+      if (end !== undefined) return end;
     }
     return 'hangup';
   }
 
-  private transferCallbackFailed(call: BandwidthCall, exchange: BandwidthExchange): string {
+  /** A `<SpeakSentence>`: its text is said to the caller. */
+  private speak(call: BandwidthCall, verb: TwimlElement): string | undefined {
+    if (!verb.text.trim()) {
+      call.errors.push('invalid BXML: the text of a <SpeakSentence> cannot be blank');
+      return 'invalid-bxml';
+    }
+    call.said.push(verb.text.trim());
+    return undefined;
+  }
+
+  /**
+   * A `<Record>`: the caller's message. A caller who hangs up ends the call (no recordComplete);
+   * one who presses #, or runs out of time, is followed by recordComplete, whose BXML runs next.
+   */
+  private async record(call: BandwidthCall, verb: TwimlElement, outcome: TransferOutcome): Promise<string | undefined> {
+    const maxDuration = Number(verb.attrs.maxDuration ?? 60);
+    if (!Number.isInteger(maxDuration) || maxDuration < 1 || maxDuration > 10800) {
+      call.errors.push(`invalid BXML: <Record maxDuration="${verb.attrs.maxDuration}">`);
+      return 'invalid-bxml';
+    }
+    const talked = outcome.answer ? 0 : (outcome.message ?? 0);
+    const recording = this.newRecording(call, verb, call.callId, Math.min(talked, maxDuration));
+    if (recording === undefined) return 'invalid-bxml';
+    const pressedKey = !outcome.answer && outcome.endsMessage === 'key';
+    if (talked <= maxDuration && !pressedKey) return 'hangup';
+    const completeUrl = verb.attrs.recordCompleteUrl;
+    if (!completeUrl) return undefined;
+    const complete = await this.event(call, completeUrl, 'recordComplete', recordingFields(recording), tagCredentials(verb));
+    if (!isBxml(complete)) return this.callbackFailed(call, complete);
+    return this.followBxml(call, complete, outcome);
+  }
+
+  /**
+   * A `<Transfer>`. Returns the original call's disconnect cause when the call ends with it (held,
+   * or the transferComplete's BXML followed), undefined when the verbs after it run.
+   */
+  private async transfer(call: BandwidthCall, transfer: TwimlElement, outcome: TransferOutcome, hold: boolean): Promise<string | undefined> {
+    const phones = transfer.children.filter((e) => e.name === 'PhoneNumber');
+    if (phones.length === 0 || phones.length > 8) {
+      call.errors.push(`invalid BXML: <Transfer> takes 1 to 8 <PhoneNumber>s, got ${phones.length}`);
+      return 'invalid-bxml';
+    }
+    call.transferredTo.push(...phones.map((e) => e.text.trim()));
+    const callerId = transfer.attrs.transferCallerId;
+    if (callerId) call.transferCallerIds.push(callerId);
+    const target = { transferCallerId: callerId ?? call.from, transferTo: phones[0]!.text.trim() };
+    const answerUrl = phones[0]!.attrs.transferAnswerUrl;
+    if (outcome.answer && answerUrl) {
+      const leg = { ...target, direction: 'outbound', callId: `c-${randomUUID()}`, parentCallId: call.callId };
+      const answered = await this.event(call, answerUrl, 'transferAnswer', { ...leg, answerTime: new Date().toISOString() }, tagCredentials(phones[0]!));
+      if (!isBxml(answered)) return this.callbackFailed(call, answered);
+      const failed = this.followLegBxml(call, answered, leg, outcome.talkSeconds);
+      if (failed) return failed;
+    }
+    if (hold && outcome.answer) {
+      await new Promise<void>((resolve) => (call.connected = resolve));
+      call.connected = undefined;
+      // The original call is over: no transferComplete, which is sent only while it is still up.
+      return 'hangup';
+    }
+    const completeUrl = transfer.attrs.transferCompleteUrl;
+    if (!completeUrl) return undefined;
+    const end = outcome.answer ? { cause: 'hangup' } : { cause: outcome.cause, errorMessage: `transfer ended: ${outcome.cause}`, errorId: randomUUID() };
+    const complete = await this.event(call, completeUrl, 'transferComplete', { ...target, ...end }, tagCredentials(transfer));
+    // The BXML answered runs on the original call; verbs after the <Transfer> are ignored.
+    if (!isBxml(complete)) return this.callbackFailed(call, complete);
+    return this.followBxml(call, complete, outcome);
+  }
+
+  /**
+   * The BXML answered to a transferAnswer, run on the B leg before the bridge: a
+   * `<StartRecording>` records the leg's talk. Returns a disconnect cause for BXML Bandwidth refuses there.
+   */
+  private followLegBxml(call: BandwidthCall, answered: BandwidthExchange, leg: Record<string, string>, talkSeconds: number): string | undefined {
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(answered.body);
+    } catch (error) {
+      call.errors.push(`invalid BXML: ${(error as Error).message}`);
+      return 'invalid-bxml';
+    }
+    for (const verb of document.children) {
+      // Not allowed in a transferAnswer's BXML (webhooks/transferAnswer.mdx).
+      if (['Bridge', 'Conference', 'Forward', 'Transfer'].includes(verb.name)) {
+        call.errors.push(`invalid BXML: <${verb.name}> is not allowed in reply to transferAnswer`);
+        return 'invalid-bxml';
+      }
+      if (verb.name !== 'StartRecording') call.errors.push(`<${verb.name}> in reply to transferAnswer is not simulated`);
+      else if (!this.newRecording(call, verb, leg.callId!, talkSeconds, leg)) return 'invalid-bxml';
+    }
+    return undefined;
+  }
+
+  /** A recording of `seconds` on the leg `legId`, made by `verb` (`<Record>` or `<StartRecording>`); undefined for a file format Bandwidth does not make. */
+  private newRecording(call: BandwidthCall, verb: TwimlElement, legId: string, seconds: number, leg?: Record<string, string>): BandwidthRecording | undefined {
+    const fileFormat = verb.attrs.fileFormat ?? 'wav';
+    if (fileFormat !== 'wav' && fileFormat !== 'mp3') {
+      call.errors.push(`invalid BXML: <${verb.name} fileFormat="${fileFormat}">`);
+      return undefined;
+    }
+    const recordingId = `r-${randomUUID()}`;
+    const recording: BandwidthRecording = {
+      recordingId,
+      callId: legId,
+      mediaUrl: `https://voice.bandwidth.com/api/v2/accounts/${this.options.accountId}/calls/${legId}/recordings/${recordingId}/media`,
+      seconds,
+      fileFormat,
+      availableUrl: verb.attrs.recordingAvailableUrl,
+      credentials: tagCredentials(verb),
+      leg,
+    };
+    call.recordings.push(recording);
+    return recording;
+  }
+
+  /** Once the call is over, each recording's recordingAvailable, to the URL its verb gave; 204 is the answer Bandwidth wants. */
+  private async recordingsAvailable(call: BandwidthCall): Promise<void> {
+    for (const recording of call.recordings) {
+      if (!recording.availableUrl) continue;
+      const exchange = await this.event(call, recording.availableUrl, 'recordingAvailable', { ...recordingFields(recording), status: 'complete' }, recording.credentials);
+      if (exchange.status !== 204) call.errors.push(`recordingAvailable answered ${exchange.status} with ${JSON.stringify(exchange.body)}`);
+    }
+  }
+
+  /** Download Recording: the file, for a token the simulator issued (401 otherwise), as an MP3. */
+  private recordingFile(req: IncomingMessage, res: ServerResponse, accountId: string, legId: string, recordingId: string): void {
+    this.mediaFetches.push({ recordingId, authorization: req.headers.authorization });
+    if (!this.authorized(req, accountId)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
+    const recording = [...this.calls.values()].flatMap((c) => c.recordings).find((r) => r.recordingId === recordingId && r.callId === legId);
+    if (!recording) return sendJson(res, 404, { type: 'validation', description: `Recording [${recordingId}] not found`, id: null });
+    sendRecording(req, res, recordingBytes(recordingId, recording.seconds));
+  }
+
+  /** Whether the request carries a token the simulator issued, for its account (a credential for another account gets 401, as the errors page says). */
+  private authorized(req: IncomingMessage, accountId: string): boolean {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    return bearer !== undefined && this.tokens.has(bearer) && accountId === this.options.accountId;
+  }
+
+  private callbackFailed(call: BandwidthCall, exchange: BandwidthExchange): string {
     call.errors.push(`${exchange.eventType} answered ${exchange.status} ${exchange.contentType ?? 'without a Content-Type'}, not BXML`);
     return exchange.status >= 200 && exchange.status < 300 ? 'invalid-bxml' : 'callback-error';
   }
@@ -406,6 +584,8 @@ export class BandwidthSimulator {
       to,
       transferredTo: [],
       transferCallerIds: [],
+      said: [],
+      recordings: [],
       errors: [],
       exchanges: [],
       done: Promise.resolve(),
@@ -430,6 +610,30 @@ export class BandwidthSimulator {
       ...(call.answerTime ? { answerTime: call.answerTime } : {}),
     };
   }
+}
+
+/** What recordComplete and recordingAvailable say of a recording (the call's own fields come first). */
+function recordingFields(recording: BandwidthRecording): Record<string, unknown> {
+  const end = Date.now();
+  return {
+    callId: recording.callId,
+    ...recording.leg,
+    recordingId: recording.recordingId,
+    channels: 1,
+    startTime: new Date(end - recording.seconds * 1000).toISOString(),
+    endTime: new Date(end).toISOString(),
+    duration: isoDuration(recording.seconds),
+    fileFormat: recording.fileFormat,
+    mediaUrl: recording.mediaUrl,
+  };
+}
+
+/** A length as Bandwidth's recording webhooks write it: ISO 8601, as Java's Duration prints it (PT1M23S, PT0S). */
+export function isoDuration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  return `PT${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${rest || (!hours && !minutes) ? `${rest}S` : ''}`;
 }
 
 /** The Basic credentials a BXML tag's `username` and `password` give its callbacks. */
