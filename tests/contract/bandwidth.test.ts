@@ -576,7 +576,7 @@ describe('call recording (Record calls ticked)', () => {
     expect(await storedCall('+14155550153')).toMatchObject({ call_id: call.callId, status: 'no-answer', recording_url: null });
   });
 
-  it("plays the recording through the relay's link, which fetches the file from the Voice API with the account's OAuth token", async () => {
+  it("plays the recording through the relay's link, which fetches the file from the Voice API with the account's OAuth token, and with a new one once Bandwidth refuses it", async () => {
     const call = inboundThrough(recording.urls, { answer: true, talkSeconds: 9 }, '+14155550154');
     await call.done;
     const [made] = call.recordings;
@@ -588,5 +588,17 @@ describe('call recording (Record calls ticked)', () => {
     expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(made!.recordingId, 9))).toBe(true);
     // The simulator serves the file only for a token it issued: the relay asked the token URL for one.
     expect(bandwidth.mediaFetches.slice(before)).toEqual([{ recordingId: made!.recordingId, authorization: expect.stringMatching(/^Bearer /) }]);
+
+    // The token Bandwidth gave is refused now (expired early, or the credential rotated): the relay asks for a new one, once, and the link still plays.
+    bandwidth.revokeTokens();
+    const tokenRequests = bandwidth.tokenRequests;
+    const again = await fetch(relay.forward(stored.recording_url));
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(recordingBytes(made!.recordingId, 9))).toBe(true);
+    expect(bandwidth.tokenRequests).toBe(tokenRequests + 1);
+    const [refused, retried] = bandwidth.mediaFetches.slice(before + 1);
+    expect(refused!.authorization).toBe(bandwidth.mediaFetches[before]!.authorization);
+    expect(retried!.authorization).toMatch(/^Bearer /);
+    expect(retried!.authorization).not.toBe(refused!.authorization);
   });
 });

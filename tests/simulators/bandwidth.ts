@@ -361,6 +361,11 @@ export class BandwidthSimulator {
     else call.hangUpRequested = true;
   }
 
+  /** Bandwidth no longer takes the tokens it issued (they expired, or the credential was rotated): each is answered 401 from now on. */
+  revokeTokens(): void {
+    this.tokens.clear();
+  }
+
   /** The agent's phone, ringing for an outbound call (`agentPhone = 'rings'`), answers it. */
   pickUp(call: BandwidthCall): void {
     if (!call.ringing) throw new Error(`call ${call.callId} is not ringing`);
@@ -413,13 +418,8 @@ export class BandwidthSimulator {
     // Hung up through the API while the callback was under way: its BXML never runs.
     if (call.hangUpRequested) return 'hangup';
     if (answer.status < 200 || answer.status >= 300) return 'callback-error';
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(answer.body);
-    } catch (error) {
-      call.errors.push(`invalid BXML: ${(error as Error).message}`);
-      return 'invalid-bxml';
-    }
+    const document = parseBxml(call, answer);
+    if (!document) return 'invalid-bxml';
     for (const verb of document.children) {
       let end: string | undefined;
       if (verb.name === 'SpeakSentence') end = this.speak(call, verb);
@@ -506,13 +506,8 @@ export class BandwidthSimulator {
    * `<StartRecording>` records the leg's talk. Returns a disconnect cause for BXML Bandwidth refuses there.
    */
   private followLegBxml(call: BandwidthCall, answered: BandwidthExchange, leg: Record<string, string>, talkSeconds: number): string | undefined {
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(answered.body);
-    } catch (error) {
-      call.errors.push(`invalid BXML: ${(error as Error).message}`);
-      return 'invalid-bxml';
-    }
+    const document = parseBxml(call, answered);
+    if (!document) return 'invalid-bxml';
     for (const verb of document.children) {
       // Not allowed in a transferAnswer's BXML (webhooks/transferAnswer.mdx).
       if (['Bridge', 'Conference', 'Forward', 'Transfer'].includes(verb.name)) {
@@ -634,6 +629,16 @@ export function isoDuration(seconds: number): string {
   const minutes = Math.floor((seconds % 3600) / 60);
   const rest = seconds % 60;
   return `PT${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${rest || (!hours && !minutes) ? `${rest}S` : ''}`;
+}
+
+/** The BXML of an answer; undefined, the error noted on the call, when it does not parse. */
+function parseBxml(call: BandwidthCall, answer: BandwidthExchange): TwimlElement | undefined {
+  try {
+    return parseTwiml(answer.body);
+  } catch (error) {
+    call.errors.push(`invalid BXML: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /** The Basic credentials a BXML tag's `username` and `password` give its callbacks. */
