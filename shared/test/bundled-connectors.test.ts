@@ -285,7 +285,8 @@ describe('connectors/bandwidth.xml: how a call ended', () => {
       handleWebhook(plan, 'status', { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }, context);
     const available = json('bandwidth-recording-available.json');
     const result = ready(available);
-    expect(result.record).toMatchObject({ call_id: 'c-ours', recordingurl: available.mediaUrl });
+    // PT13.67S: 14 s of message.
+    expect(result.record).toMatchObject({ call_id: 'c-ours', recordingurl: available.mediaUrl, extra: { recording_duration: '14' } });
     expect(result.record.call_status).toBeUndefined();
     expect(result.reply).toMatchObject({ status: 204, body: '' });
     // A caller who hung up at the beep: no voicemail.

@@ -429,7 +429,10 @@ describe('voicemail (an incoming call nobody took)', () => {
 
     await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.callId && e.call.extra.provider_recording_url === recording!.mediaUrl));
     await bobSocket.close();
-    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.callId, direction: 'inbound', status: 'no-answer', status_raw: 'timeout', ...heardThroughRelay(PUBLIC_URL, call.callId, recording!.mediaUrl) });
+    const stored = await storedCall('+14155550144');
+    expect(stored).toMatchObject({ call_id: call.callId, direction: 'inbound', status: 'no-answer', status_raw: 'timeout', ...heardThroughRelay(PUBLIC_URL, call.callId, recording!.mediaUrl) });
+    // PT41S: the toolbar's "Voicemail 0:41".
+    expect(stored.extra.recording_duration).toBe('41');
   });
 
   it('ends the call with <Hangup/> once the caller presses # (recordComplete), and still gives it the message', async () => {

@@ -101,14 +101,22 @@ export function isKnownWord(field: keyof typeof CLOSED_FIELDS, word: string): bo
   return (field === 'direction' ? normaliseDirection(word) : normaliseStatus(word)) !== undefined;
 }
 
-/** `90`, `90.4`, `01:30`, `00:01:30` -> seconds. Undefined for anything else. */
+/** `90`, `90.4`, `01:30`, `00:01:30`, ISO 8601's `PT1M30S` (Bandwidth's `PT20.056S`) -> seconds. Undefined for anything else. */
 export function normaliseDuration(raw: string): number | undefined {
   const text = raw.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text));
   const clock = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})$/.exec(text);
   if (clock) return Number(clock[1] ?? 0) * 3600 + Number(clock[2]) * 60 + Number(clock[3]);
+  const iso = ISO_DURATION.exec(text);
+  if (iso && (iso[1] ?? iso[2] ?? iso[3] ?? iso[4]) !== undefined) {
+    const [days, hours, minutes, seconds] = [iso[1], iso[2], iso[3], iso[4]].map((part) => Number(part ?? 0));
+    return Math.round(((days! * 24 + hours!) * 60 + minutes!) * 60 + seconds!);
+  }
   return undefined;
 }
+
+/** ISO 8601 durations of days and times: `P1DT2H`, `PT20.056S` (no years or months: their length varies). */
+const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 /**
  * ISO 8601 from the forms providers send: ISO already, `2024-05-01 10:20:30` (no zone: kept
@@ -162,6 +170,12 @@ export function buildRecord(values: Record<string, string>, options: NormaliseOp
         const seconds = normaliseDuration(raw);
         if (seconds === undefined) record.extra.duration_raw = raw;
         else record.duration = seconds;
+        break;
+      }
+      case 'recording_duration': {
+        // An extra field, in seconds as Twilio sends it, whatever form the provider's is in.
+        const seconds = normaliseDuration(raw);
+        record.extra.recording_duration = seconds === undefined ? raw : String(seconds);
         break;
       }
       case 'starttime':

@@ -43,12 +43,25 @@ describe('other normalisations', () => {
     ['01:05', 65],
     ['00:02:05', 125],
     ['1:00:00', 3600],
+    ['PT20.056S', 20],
+    ['PT0S', 0],
+    ['PT1M30S', 90],
+    ['PT2H', 7200],
+    ['P1DT1S', 86401],
   ])('duration %s -> %d s', (raw, seconds) => {
     expect(normaliseDuration(raw)).toBe(seconds);
   });
 
   it('rejects durations it cannot read', () => {
     expect(normaliseDuration('two minutes')).toBeUndefined();
+    // An ISO duration with nothing in it, or with months (whose length varies).
+    for (const raw of ['P', 'PT', 'P1M', 'P1Y']) expect(normaliseDuration(raw), raw).toBeUndefined();
+  });
+
+  it('reads a recording\'s length as a duration, kept in seconds among the extras', () => {
+    expect(buildRecord({ recording_duration: 'PT41.5S' }).extra).toEqual({ recording_duration: '42' });
+    expect(buildRecord({ recording_duration: '12' }).extra).toEqual({ recording_duration: '12' });
+    expect(buildRecord({ recording_duration: 'unknown' }).extra).toEqual({ recording_duration: 'unknown' });
   });
 
   it.each([
