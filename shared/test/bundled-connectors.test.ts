@@ -254,6 +254,38 @@ describe('connectors/plivo.xml: how a call ended', () => {
   });
 });
 
+describe('connectors/plivo.xml: screening incoming calls (screen_calls)', () => {
+  const plan = loadConnector(read('connectors/plivo.xml'), { file: 'connectors/plivo.xml' });
+  const config = json('plivo.config.json');
+  const incomingUuid = '2c1f3a4e-5c0b-11e7-9082-ef888d0400e9';
+  const run = (settings: Record<string, string>) => ({ config: { ...config, ...settings }, agent: { extension: '+14155550111' }, defaultCountry: 'US' }) satisfies RunContext;
+  const screening = run({ screen_calls: 'true' });
+  const url = (marks: Record<string, string>) => `${config.status_callback}?${new URLSearchParams({ CallId: incomingUuid, ...marks }).toString()}`;
+  const incoming = (context: RunContext) => handleWebhook(plan, 'incoming', formRequest(example('plivo-incoming.form'), config.incoming_callback!), context, { dialNumbers: ['+14155550111', '+14155550122'] }).reply.body;
+  const dialEvent = (body: string, marks: Record<string, string>) => handleWebhook(plan, 'status', formRequest(body, url(marks)), screening);
+
+  it('asks the answering phone for 1 (confirmSound, confirmKey) and marks the dial events, only with the box ticked', () => {
+    const attr = (marks: Record<string, string>) => url(marks).replaceAll('&', '&amp;');
+    expect(incoming(screening)).toContain(
+      `<Dial action="${attr({})}" callbackUrl="${attr({ Screen: 'on' })}" confirmSound="${attr({ Screen: 'ask' })}" confirmKey="1" confirmTimeout="10"><Number>14155550111</Number><Number>14155550122</Number></Dial>`,
+    );
+    expect(incoming(run({}))).toContain(`<Dial action="${attr({})}" callbackUrl="${attr({})}"><Number>14155550111</Number>`);
+  });
+
+  it("answers the confirmSound request with the question alone, changing nothing on the call", () => {
+    const result = handleWebhook(plan, 'status', formRequest(example('plivo-incoming.form'), url({ Screen: 'ask' })), screening);
+    expect(result.reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Speak>Incoming call. Press 1 to take it.</Speak></Response>');
+    expect(result.record).toEqual({ extra: {}, call_id: incomingUuid });
+  });
+
+  it('takes a phone that answered before its key for nobody, and the bridged one (connected) as who took the call', () => {
+    expect(dialEvent('CallUUID=x&DialAction=answer&DialBLegTo=14155550111', { Screen: 'on' }).record).toEqual({ extra: {}, call_id: incomingUuid });
+    expect(dialEvent('CallUUID=x&DialAction=connected&DialBLegTo=14155550122', { Screen: 'on' }).record).toMatchObject({ call_id: incomingUuid, call_status: 'in-progress', answered_by: '+14155550122' });
+    // Unscreened, the answer itself names who took the call, as before.
+    expect(dialEvent('CallUUID=x&DialAction=answer&DialBLegTo=14155550111', {}).record).toMatchObject({ call_status: 'in-progress', answered_by: '+14155550111' });
+  });
+});
+
 describe('connectors/bandwidth.xml: how a call ended', () => {
   const plan = loadConnector(read('connectors/bandwidth.xml'), { file: 'connectors/bandwidth.xml' });
   const config = json('bandwidth.config.json');
