@@ -88,6 +88,7 @@ describe('outbound call (click to call)', () => {
       ['ring', 'Ring', 'ringing', 200],
       ['answer', 'StartApp', 'in-progress', 200],
       ['dial-callback', 'DialAnswer', undefined, 200],
+      ['dial-callback', undefined, undefined, 200],
       ['dial-callback', 'DialHangup', undefined, 200],
       ['dial-action', 'Redirect', 'in-progress', 200],
       ['hangup', 'Hangup', 'completed', 200],
@@ -100,7 +101,7 @@ describe('outbound call (click to call)', () => {
     expect(simulated.dialed).toEqual(['14155550100']);
     expect(simulated.callerIds).toEqual(['14155550199']);
     // The action gets XML back: an empty <Response> ends the call.
-    expect(simulated.exchanges[4]!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    expect(simulated.exchanges[5]!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     expect(simulated.errors).toEqual([]);
 
     await hungUp(adaSocket);
@@ -282,9 +283,10 @@ describe('inbound call (incoming popup)', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial ${dialUrls(call.callUuid)}><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`);
     expect(call.dialed).toEqual(['14155550111', '14155550122']);
-    // Ada's phone answers; Bob's stops ringing (a number that lost the race sends nothing); Ada hangs up.
+    // Ada's phone answers and is bridged; Bob's stops ringing (a number that lost the race sends nothing); Ada hangs up.
     expect(call.exchanges.slice(1).map((e) => [e.kind, e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus, e.params.DialBLegTo, e.status])).toEqual([
       ['dial-callback', 'answer', '14155550111', 200],
+      ['dial-callback', 'connected', '14155550111', 200],
       ['dial-callback', 'hangup', '14155550111', 200],
       ['dial-action', 'completed', undefined, 200],
       ['hangup', 'completed', undefined, 200],
@@ -527,6 +529,7 @@ describe('call recording (Record calls ticked)', () => {
       // Requested at once (redirect="false": its answer is not run), the file still to come.
       ['record-action', '-1', 200],
       ['dial-callback', 'answer', 200],
+      ['dial-callback', 'connected', 200],
       ['dial-callback', 'hangup', 200],
       ['dial-action', 'completed', 200],
       ['hangup', 'completed', 200],
@@ -561,6 +564,81 @@ describe('call recording (Record calls ticked)', () => {
     expect(call.recordings).toEqual([]);
     expect(call.exchanges.map((e) => e.kind)).not.toContain('recording');
     expect(await storedCall('+14155550153')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', recording_url: null });
+  });
+});
+
+describe('screening incoming calls (agents press a key to take one)', () => {
+  const greeting = 'Nobody could take your call. Please leave a message.';
+  const QUESTION = 'Incoming call. Press 1 to take it.';
+  let screening: Awaited<ReturnType<typeof plivoInstance>>;
+  beforeAll(async () => {
+    screening = await plivoInstance('plivo-screening', { screen_calls: 'true', voicemail_greeting: greeting });
+  });
+
+  /** The dial's events as [DialAction, the number, its seconds on hangup]. */
+  const dialEvents = (call: PlivoCall) => call.exchanges.filter((e) => e.kind === 'dial-callback').map((e) => [e.params.DialAction, e.params.DialBLegTo, e.params.DialBLegDuration]);
+
+  it('asks the phone that answers for 1, and names the agent who pressed it, not the phone whose own voicemail answered first', async () => {
+    const adaSocket = await relay.connect(ada);
+    const call = inboundThrough(screening.urls, { answer: true, pickUp: bob.number, voicemails: [ada.number] }, '14155550161');
+    await call.done;
+
+    const ask = marked(screening.urls, { CallId: call.callUuid, Screen: 'ask' });
+    expect(call.exchanges[0]!.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${marked(screening.urls, { CallId: call.callUuid })}" callbackUrl="${marked(screening.urls, { CallId: call.callUuid, Screen: 'on' })}" confirmSound="${ask}" confirmKey="1" confirmTimeout="10"><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`,
+    );
+    // Fetched once, as the dial starts, with the call's own fields: the question, and nothing Plivo would ignore.
+    const question = call.exchanges.filter((e) => e.kind === 'confirm-sound');
+    expect(question.map((e) => [e.status, e.params.CallUUID, e.body])).toEqual([[200, call.callUuid, `<?xml version="1.0" encoding="UTF-8"?><Response><Speak>${QUESTION}</Speak></Response>`]]);
+    // Ada's voicemail picks up first and hears the question, but presses nothing; Bob presses 1 and is bridged.
+    expect(call.said).toEqual([QUESTION, QUESTION]);
+    expect(dialEvents(call)).toEqual([
+      ['answer', '14155550111', undefined],
+      ['answer', '14155550122', undefined],
+      ['connected', '14155550122', undefined],
+      ['hangup', '14155550122', '42'],
+    ]);
+    expect(call.errors).toEqual([]);
+
+    await hungUp(adaSocket);
+    const statuses = adaSocket.events.map((e) => e.call.status);
+    expect(statuses.filter((s, i) => s !== statuses[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
+    // Never shown as taken by Ada's phone, not even for a moment.
+    expect(adaSocket.events.map((e) => e.call.extra.answered_by).filter((n) => n !== undefined)).not.toContain(ada.number);
+    await adaSocket.close();
+    expect(await storedCall('+14155550161')).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, extra: { answered_by: bob.number, answered_by_name: 'Bob' } });
+  });
+
+  it("takes a phone whose own voicemail answered for nobody: the others ring out and the caller reaches the team's voicemail", async () => {
+    const socket = await relay.connect(bob);
+    const call = inboundThrough(screening.urls, { answer: false, status: 'no-answer', voicemails: [ada.number], message: 12 }, '14155550162');
+    await call.done;
+    expect(dialEvents(call)).toEqual([
+      ['answer', '14155550111', undefined],
+      ['hangup', '14155550111', '10'],
+      ['hangup', '14155550122', '0'],
+    ]);
+    expect(call.exchanges.find((e) => e.kind === 'dial-action')!.params.DialStatus).toBe('no-answer');
+    expect(call.said).toEqual([QUESTION, greeting]);
+    expect(call.errors).toEqual([]);
+    await hungUp(socket);
+    expect(socket.events.map((e) => e.call.status)).not.toContain('in-progress');
+    await socket.close();
+    const [recording] = call.recordings;
+    await expect.poll(() => storedCall('+14155550162')).toMatchObject({ call_id: call.callUuid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.callUuid, recording!.url) });
+    const stored = await storedCall('+14155550162');
+    expect(stored.extra.recording_duration).toBe('12');
+    expect(stored.extra.answered_by).toBeUndefined();
+  });
+
+  it("dials as before with the box unticked, where the first phone's voicemail to answer takes the team's call", async () => {
+    const unscreened = await plivoInstance('plivo-unscreened', { voicemail_greeting: greeting });
+    const call = inboundThrough(unscreened.urls, { answer: false, status: 'no-answer', voicemails: [ada.number], message: 12 }, '14155550163');
+    await call.done;
+    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial ${dialUrls(call.callUuid).replaceAll(callbacks.status, unscreened.urls.status)}><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`);
+    expect(call.exchanges.map((e) => e.kind)).not.toContain('confirm-sound');
+    expect(call.said).toEqual([]);
+    await expect.poll(() => storedCall('+14155550163')).toMatchObject({ call_id: call.callUuid, status: 'completed', recording_url: null, extra: { answered_by: ada.number } });
   });
 });
 

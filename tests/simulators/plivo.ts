@@ -40,6 +40,22 @@
  *   [C] plivo/plivoframework (Plivo's open-source engine) src/plivo/rest/freeswitch/
  *   inboundsocket.py: "don't send http request for B legs losing bridge race" (LOSE_RACE): the
  *   numbers that lose a simultaneous dial get no hangup event.
+ * - Screening. Documented (Dial XML page; plivo-python DialElement): `<Dial confirmSound>` is "a
+ *   remote URL fetched with a POST HTTP request that must return an XML response with Play,
+ *   Wait, and/or Speak elements only (all others are ignored)", played to the called party when
+ *   it answers; confirmKey, the digit (or # or *) it presses to accept the call; confirmTimeout,
+ *   from the answer, 120 s by default. Documented (the User element page): "the phone that
+ *   confirms the key correctly is bridged and all others fail".
+ *   [C] plivoframework elements.py: the confirmSound URL is requested once, as the `<Dial>`
+ *   starts, with the call's own parameters; a request that fails or holds no sound leaves the
+ *   dial unscreened (here noted in `call.errors` too); a phone that presses no key is not bridged
+ *   and the others ring on (FreeSWITCH's group_confirm).
+ *   Assumed: that the callbackUrl sends DialAction answer when a phone picks up, before its key,
+ *   and connected (DialBLegStatus connected, no Event) once it is bridged, screened or not: the
+ *   harder order for a connector, as Plivo's pages list both words without saying when
+ *   (plivoframework sends its answer only at the bridge); that a phone whose voicemail answered
+ *   is hung up once confirmTimeout runs out, with a hangup event of that many seconds
+ *   (NO_ANSWER), and sends nothing when another phone was bridged first.
  * - Documented (Dial XML page; plivo-python, plivo-node and plivo-php XML builders): `<Number>`
  *   takes `sendDigits`, DTMF keyed in once that number answers, each `w` a half-second wait.
  *   Assumed: * and # and W (one second, as the Call API's send_digits has it) are accepted too;
@@ -108,8 +124,8 @@ export interface PlivoSimulatorOptions {
 }
 
 export interface PlivoExchange {
-  /** `record-action` and `recording`: a `<Record>`'s action, and its callbackUrl once the file is ready. */
-  kind: 'ring' | 'answer' | 'hangup' | 'dial-callback' | 'dial-action' | 'record-action' | 'recording';
+  /** `record-action` and `recording`: a `<Record>`'s action, and its callbackUrl once the file is ready; `confirm-sound`: a `<Dial confirmSound>`. */
+  kind: 'ring' | 'answer' | 'hangup' | 'dial-callback' | 'dial-action' | 'confirm-sound' | 'record-action' | 'recording';
   url: string;
   params: Record<string, string>;
   headers: Record<string, string>;
@@ -126,11 +142,19 @@ type NotAnswered = { answer: false; status: 'busy' | 'no-answer' | 'failed' | 't
 export type LegOutcome = { answer: true } | NotAnswered;
 
 /**
- * How the numbers a `<Dial>` rings end up: the first answers, or none does; then a caller asked to
- * leave a message (a `<Record>` that records no dial) speaks `message` seconds and hangs up, or
- * hangs up at the beep when it is not given.
+ * How the numbers a `<Dial>` rings end up: one answers (the first, or the one `pickUp` names), or
+ * none does; then a caller asked to leave a message (a `<Record>` that records no dial) speaks
+ * `message` seconds and hangs up, or hangs up at the beep when it is not given. The numbers in
+ * `voicemails` are phones whose own voicemail answers first and never presses a key: unscreened,
+ * the first of them takes the call.
  */
-export type DialOutcome = ({ answer: true } | NotAnswered) & { message?: number };
+export type DialOutcome = ({ answer: true; pickUp?: string } | NotAnswered) & { message?: number; voicemails?: string[] };
+
+/** How a `<Dial>` ended: the action URL's Dial parameters, and the `<Number>` bridged, if any. */
+interface DialResult {
+  params: Record<string, string>;
+  bridged?: number;
+}
 
 export interface PlivoCall {
   requestUuid?: string;
@@ -186,6 +210,8 @@ const CANCELED_BY_API = { CallStatus: 'cancel', HangupCause: 'ORIGINATOR_CANCEL'
 const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED', cancel: 'ORIGINATOR_CANCEL' } as const;
 const BOOLEAN = /^(true|false)$/;
 const URL_VALUE = /^https?:\/\/\S+$/;
+/** A `<Dial>`'s screening attributes and their values ([D] the Dial XML page: any digit, # or * for the key; confirmTimeout in seconds). */
+const CONFIRM_ATTRIBUTES: Record<string, RegExp> = { confirmSound: URL_VALUE, confirmKey: /^[0-9#*]$/, confirmTimeout: /^[1-9]\d*$/ };
 /** Only POST is simulated, as for the Call API's methods: GET would change how each request is signed. */
 const POST_ONLY = /^POST$/;
 /** What each simulated element's attributes may hold (the Record, Speak and Hangup XML pages); an attribute not listed is an invalid answer XML. */
@@ -470,9 +496,10 @@ export class PlivoSimulator {
       }
       call.dialed.push(...numbers);
       if (verb.attrs.callerId !== undefined) call.callerIds.push(verb.attrs.callerId);
-      const result = await this.dial(call, verb, numbers, outcome, hold);
-      if (outcome.answer) {
-        const digits = elements[0]?.attrs.sendDigits;
+      const result = await this.dial(call, verb, numbers, params, outcome, hold);
+      if (!result) return talked;
+      if (result.bridged !== undefined) {
+        const digits = elements[result.bridged]?.attrs.sendDigits;
         if (digits !== undefined) call.sentDigits.push(digits);
         talked += this.talkSeconds;
         // The talk was recorded from the answer: the file is ready once the call is over.
@@ -480,7 +507,7 @@ export class PlivoSimulator {
       }
       recordsDial = undefined;
       if (verb.attrs.action) {
-        const next = await this.webhook(call, 'dial-action', verb.attrs.action, { ...params, Event: 'Redirect', ...result });
+        const next = await this.webhook(call, 'dial-action', verb.attrs.action, { ...params, Event: 'Redirect', ...result.params });
         return talked + (await this.followXml(call, next, params, outcome));
       }
     }
@@ -537,24 +564,80 @@ export class PlivoSimulator {
   }
 
   /**
-   * Rings a `<Dial>`'s numbers, sending its callbackUrl events; returns the action URL's Dial
-   * parameters. `hold` keeps an answered number connected until it resolves.
+   * Rings a `<Dial>`'s numbers, sending its callbackUrl events: DialAction answer when a number
+   * picks up, connected once it is bridged (both [I] as to when). With a confirmSound, each phone
+   * that picks up first hears its question (`confirmation`): the one that presses confirmKey is
+   * bridged, a phone whose own voicemail answered never presses and is hung up once
+   * confirmTimeout runs out, while the others ring on; unscreened, the first to pick up, a
+   * voicemail too, is bridged. `hold` keeps the bridged number connected until it resolves.
+   * Returns the action URL's Dial parameters and the `<Number>` bridged, or nothing when Plivo
+   * would refuse the `<Dial>` (the reason in `call.errors`).
    */
-  private async dial(call: PlivoCall, verb: TwimlElement, numbers: string[], outcome: DialOutcome, hold?: () => Promise<void>): Promise<Record<string, string>> {
+  private async dial(call: PlivoCall, verb: TwimlElement, numbers: string[], params: Record<string, string>, outcome: DialOutcome, hold?: () => Promise<void>): Promise<DialResult | undefined> {
+    const screen = await this.confirmation(call, verb, params);
+    if (screen === 'refused') return undefined;
     const callbackUrl = verb.attrs.callbackUrl;
     const legs = numbers.map((to, i) => ({ CallUUID: call.callUuid, DialALegUUID: call.callUuid, DialBLegUUID: randomUUID(), DialBLegTo: to, DialBLegFrom: verb.attrs.callerId ?? call.from, DialBLegPosition: String(i + 1) }));
-    const hangup = (leg: (typeof legs)[number], seconds: number, cause: string) =>
-      this.webhook(call, 'dial-callback', callbackUrl!, { ...leg, Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: String(seconds), DialBLegBillDuration: String(seconds), DialBLegHangupCause: cause });
-    if (!outcome.answer) {
-      if (callbackUrl) for (const leg of legs) await hangup(leg, 0, DIAL_HANGUP_CAUSE[outcome.status]);
-      return { DialStatus: outcome.status, DialRingStatus: String(outcome.status !== 'failed'), DialHangupCause: DIAL_HANGUP_CAUSE[outcome.status], DialALegUUID: call.callUuid, DialBLegUUID: '' };
+    type Leg = (typeof legs)[number];
+    const event = async (leg: Leg, fields: Record<string, string>) => {
+      if (callbackUrl) await this.webhook(call, 'dial-callback', callbackUrl, { ...leg, ...fields });
+    };
+    const pickedUp = (leg: Leg) => event(leg, { Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
+    const hangup = (leg: Leg, seconds: number, cause: string) =>
+      event(leg, { Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: String(seconds), DialBLegBillDuration: String(seconds), DialBLegHangupCause: cause });
+    const bridge = async (leg: Leg): Promise<DialResult> => {
+      await event(leg, { DialAction: 'connected', DialBLegStatus: 'connected' });
+      await hold?.();
+      // The numbers that lost the race, and screened phones that never pressed, get no request (LOSE_RACE: [C] plivoframework).
+      await hangup(leg, this.talkSeconds, 'NORMAL_CLEARING');
+      return { params: { DialStatus: 'completed', DialRingStatus: 'true', DialHangupCause: 'NORMAL_CLEARING', DialALegUUID: call.callUuid, DialBLegUUID: leg.DialBLegUUID }, bridged: legs.indexOf(leg) };
+    };
+    const isVoicemail = (leg: Leg) => (outcome.voicemails ?? []).some((n) => digitsOf(n) === leg.DialBLegTo);
+    for (const leg of legs.filter(isVoicemail)) {
+      await pickedUp(leg);
+      if (!screen) return bridge(leg);
+      call.said.push(...screen.prompt);
     }
-    const [answered] = legs;
-    if (callbackUrl) await this.webhook(call, 'dial-callback', callbackUrl, { ...answered!, Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
-    await hold?.();
-    // The numbers that lost the race get no request (LOSE_RACE: [C] plivoframework).
-    if (callbackUrl) await hangup(answered!, this.talkSeconds, 'NORMAL_CLEARING');
-    return { DialStatus: 'completed', DialRingStatus: 'true', DialHangupCause: 'NORMAL_CLEARING', DialALegUUID: call.callUuid, DialBLegUUID: answered!.DialBLegUUID };
+    if (outcome.answer) {
+      const picked = outcome.pickUp === undefined ? legs.find((leg) => !isVoicemail(leg)) : legs.find((leg) => leg.DialBLegTo === digitsOf(outcome.pickUp!));
+      if (!picked) throw new Error(`no <Number> ${outcome.pickUp ?? ''} to pick up among ${numbers.join(', ')}`);
+      await pickedUp(picked);
+      if (screen) call.said.push(...screen.prompt);
+      return bridge(picked);
+    }
+    for (const leg of legs) await (isVoicemail(leg) ? hangup(leg, screen!.timeout, 'NO_ANSWER') : hangup(leg, 0, DIAL_HANGUP_CAUSE[outcome.status]));
+    return { params: { DialStatus: outcome.status, DialRingStatus: String(outcome.status !== 'failed'), DialHangupCause: DIAL_HANGUP_CAUSE[outcome.status], DialALegUUID: call.callUuid, DialBLegUUID: '' } };
+  }
+
+  /**
+   * A `<Dial confirmSound confirmKey>`'s question, fetched as Plivo's engine does once the `<Dial>`
+   * starts ([C] plivoframework: one POST with the call's own parameters): the text of each
+   * `<Speak>` (a `<Play>`'s URL, in brackets) and how long a phone that answered has to press.
+   * Unscreened (nothing): no confirmSound, no key, or an answer that is not XML or holds no sound
+   * ([C] the engine then dials unscreened; the failure is noted in `call.errors` all the same).
+   * Elements other than `<Play>`, `<Speak>` and `<Wait>`, which Plivo ignores ([D]), are noted too.
+   * 'refused': an attribute out of its documented values.
+   */
+  private async confirmation(call: PlivoCall, verb: TwimlElement, params: Record<string, string>): Promise<{ prompt: string[]; timeout: number } | 'refused' | undefined> {
+    for (const [name, pattern] of Object.entries(CONFIRM_ATTRIBUTES)) {
+      const value = verb.attrs[name];
+      if (value !== undefined && !pattern.test(value)) {
+        call.errors.push(`Invalid Answer XML: <Dial ${name}="${value}">`);
+        return 'refused';
+      }
+    }
+    const { confirmSound, confirmKey, confirmTimeout } = verb.attrs;
+    if (!confirmSound) return undefined;
+    const document = answerXml(call, await this.webhook(call, 'confirm-sound', confirmSound, params));
+    if (!document) return undefined;
+    const prompt: string[] = [];
+    for (const element of document.children) {
+      if (element.name === 'Speak') prompt.push(element.text.trim());
+      else if (element.name === 'Play') prompt.push(`[${element.text.trim()}]`);
+      else if (element.name !== 'Wait') call.errors.push(`confirmSound answered <${element.name}>, which Plivo ignores there`);
+    }
+    if (!prompt.length) call.errors.push('confirmSound answered no sound: the <Dial> is not screened');
+    return prompt.length && confirmKey ? { prompt, timeout: Number(confirmTimeout ?? 120) } : undefined;
   }
 
   private newCall(direction: PlivoCall['direction'], from: string, to: string): PlivoCall {
@@ -646,6 +729,11 @@ function recordingFields(url: string, seconds: number): Record<string, string> {
 
 function sessionStart(date: Date): string {
   return `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
+}
+
+/** A number as a `<Number>` holds it: its digits. */
+function digitsOf(number: string): string {
+  return number.replace(/\D/g, '');
 }
 
 /** A call placed through the API that has not ended: queued, ringing or in progress. */
