@@ -30,6 +30,9 @@ describe('missed calls', () => {
     expect(voicemailOf(callView({ status: 'no-answer', direction: 'outbound', recording_url: url }))).toBeUndefined();
     expect(voicemailOf(callView({ status: 'no-answer', recording_url: 'javascript:alert(1)' }))).toBeUndefined();
     expect(voicemailOf(callView({ status: 'no-answer' }))).toBeUndefined();
+    // A recorded call's file that began before anyone answered (Vonage: the phones ringing) is no message either.
+    expect(voicemailOf(callView({ status: 'no-answer', recording_url: url, extra: { recording_of: 'call' } }))).toBeUndefined();
+    expect(voicemailOf(callView({ status: 'no-answer', recording_url: url, extra: { recording_of: 'message' } }))).toEqual({ url });
   });
 
   it('says a missed call was followed up by a later call to its number, or by a later answered call from it', () => {

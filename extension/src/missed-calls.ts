@@ -17,11 +17,13 @@ export interface Voicemail {
 
 /**
  * The caller's message on a missed call: the recording of a call nobody took is one (Twilio's
- * `<Record>` after the `<Dial>` rang out; `recording_duration` its seconds). Only a web address:
- * it comes from a webhook, through a connector anyone may write.
+ * `<Record>` after the `<Dial>` rang out; `recording_duration` its seconds), unless the connector
+ * says it is the call's own (`extra.recording_of` `call`: Vonage records a call from its start,
+ * the phones' ringing included). Only a web address: it comes from a webhook, through a
+ * connector anyone may write.
  */
 export function voicemailOf(call: Pick<CallView, 'direction' | 'status' | 'recording_url' | 'extra'>): Voicemail | undefined {
-  const url = isMissedCall(call) ? safeLink(call.recording_url) : undefined;
+  const url = isMissedCall(call) && call.extra.recording_of !== 'call' ? safeLink(call.recording_url) : undefined;
   if (!url) return undefined;
   const seconds = Number(call.extra.recording_duration);
   return Number.isInteger(seconds) && seconds > 0 ? { url, seconds } : { url };

@@ -450,7 +450,9 @@ describe('voicemail (an incoming call nobody took)', () => {
 
     await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.conversationUuid && e.call.extra.provider_recording_url === recording!.url));
     await bobSocket.close();
-    expect(await storedCall('+14155550144')).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, recording!.url) });
+    const stored = await storedCall('+14155550144');
+    expect(stored).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, recording!.url) });
+    expect(stored.extra.recording_of).toBe('message');
   });
 
   it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {
@@ -555,7 +557,7 @@ describe('call recording (Record calls ticked)', () => {
     expect(made).toEqual({ url: expect.stringMatching(RECORDING_URL), seconds: 33, kind: 'call' });
     await expect.poll(() => storedCall('+14155550151')).toMatchObject({ call_id: call.conversationUuid, status: 'completed', duration: 30, ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, made!.url) });
     const stored = await storedCall('+14155550151');
-    expect(stored.extra).toMatchObject({ answered_by: ada.number });
+    expect(stored.extra).toMatchObject({ answered_by: ada.number, recording_of: 'call' });
 
     // Vonage's link asks for the application's JWT, which no agent has; the relay's plays the
     // file it fetches from api.nexmo.com with a fresh one.
@@ -566,6 +568,17 @@ describe('call recording (Record calls ticked)', () => {
     const file = made!.url.split('/').at(-1)!;
     expect(Buffer.from(await played.arrayBuffer()).equals(recordingBytes(file, 33))).toBe(true);
     expect(vonage.fileFetches.at(-1)).toBe(file);
+  });
+
+  it("keeps a missed call's file, the phones ringing, as the call's recording and not as a message", async () => {
+    const call = inboundThrough(recording.urls, [{ answer: false, status: 'timeout' }, { answer: false, status: 'busy' }], '14155550154');
+    await call.done;
+    // Vonage records from the NCCO's start, whether or not anyone answers.
+    const [made] = call.recordings;
+    expect(made).toMatchObject({ kind: 'call' });
+    await expect.poll(() => storedCall('+14155550154')).toMatchObject({ call_id: call.conversationUuid, status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, made!.url) });
+    // What the toolbar's missed calls read: not a voicemail (extension/src/missed-calls.ts, voicemailOf).
+    expect((await storedCall('+14155550154')).extra.recording_of).toBe('call');
   });
 
   it("records a click to call's talk with the customer and gives the call its recording", async () => {
