@@ -452,7 +452,7 @@ describe('voicemail (an incoming call nobody took)', () => {
     await bobSocket.close();
     const stored = await storedCall('+14155550144');
     expect(stored).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'no-answer', ...heardThroughRelay(PUBLIC_URL, call.conversationUuid, recording!.url) });
-    expect(stored.extra.recording_of).toBe('message');
+    expect(stored.extra).toMatchObject({ recording_of: 'message', recording_duration: '41' });
   });
 
   it('leaves a caller who hangs up at the beep a plain missed call, with no recording', async () => {

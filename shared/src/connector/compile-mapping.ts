@@ -31,11 +31,14 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
     if (inList !== undefined && field !== 'success') {
       compiler.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
     }
+    const since = compiler.attrPath(mapping, 'since');
+    if (since && !use) compiler.error(mapping, '`since` needs a `use` path: the time the span ends', `e.g. <${mapping.name} use="end_time" since="start_time"/>`, attrOffset(mapping, 'since'));
     const map = attr(mapping, 'map') === undefined ? undefined : compileValueTable(compiler, mapping, 'map');
     const unknown = compileUnknown(compiler, mapping, field);
     fields.push({
       field,
       use,
+      ...(since ? { since } : {}),
       ...compileCondition(compiler, mapping).condition,
       ...(map ? { map } : {}),
       ...(unknown ? { unknown } : {}),

@@ -120,6 +120,10 @@ export const mappingField: ElementSpec = {
       doc: 'Path in the payload: the field is mapped only where this path has no value, as `when` does where it has one (both may be given).',
       kind: 'path',
     },
+    since: {
+      doc: 'Path of a time in the payload: the field is the whole seconds from that time to the time at `use`, for a provider that gives a span\'s start and end but not its length (Vonage\'s record event: `<recording_duration use="end_time" since="start_time"/>`). Either time missing or unreadable, or the end before the start: the field is left unset (its `default`, if any). Times in the forms `starttime` takes.',
+      kind: 'path',
+    },
   },
   children: {},
 };

@@ -145,6 +145,8 @@ export interface PayloadCondition {
 export interface FieldMapping extends PayloadCondition {
   field: string;
   use?: PayloadPath;
+  /** `since`: the field is the seconds from the time at this path to the time at `use`. */
+  since?: PayloadPath;
   default?: Template;
   /** `success` only: the values that mean success, lower-cased. */
   in?: string[];

@@ -1,6 +1,6 @@
 import type { MappingPlan, PayloadCondition } from '../connector/plan.ts';
 import { getPath, type PayloadPath } from '../payload/path.ts';
-import { isKnownWord } from '../record/call-record.ts';
+import { isKnownWord, normaliseTime } from '../record/call-record.ts';
 import { renderOptional, type TemplateScope } from '../template/render.ts';
 
 /**
@@ -13,7 +13,7 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
     // Mapped already: by a mapping of it with a condition that held (compileMapping).
     if (values[field.field] !== undefined) continue;
     if ((field.when || field.unless) && !conditionHolds(field, payload)) continue;
-    const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
+    const found = field.use ? (field.since ? secondsBetween(payload, field.since, field.use) : stringify(getPath(payload, field.use))) : undefined;
     const translated = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;
     const mapped = field.unknown !== undefined && translated !== undefined && translated !== '' && !isKnownWord(field.field as 'call_status' | 'direction', translated) ? field.unknown : translated;
     const value = mapped !== undefined && mapped !== '' ? mapped : field.default ? renderOptional(field.default, scope) : undefined;
@@ -22,6 +22,17 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
     if (field.field === 'call_status' && mapped !== found && found) values.call_status_raw = found;
   }
   return values;
+}
+
+/** `since`: the whole seconds from the time at `from` to the time at `to`; undefined when either is unreadable, or the span runs backwards. */
+function secondsBetween(payload: unknown, from: PayloadPath, to: PayloadPath): string | undefined {
+  const at = (path: PayloadPath) => {
+    const text = stringify(getPath(payload, path));
+    const iso = text === undefined ? undefined : normaliseTime(text);
+    return iso === undefined ? Number.NaN : Date.parse(iso);
+  };
+  const seconds = Math.round((at(to) - at(from)) / 1000);
+  return Number.isFinite(seconds) && seconds >= 0 ? String(seconds) : undefined;
 }
 
 /** Whether a status block's or a field's condition (`when`, `is`, `not`, `unless`) holds for this payload. */

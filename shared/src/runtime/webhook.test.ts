@@ -224,6 +224,26 @@ describe('handleWebhook', () => {
     expect(legs('')).toBe(50);
   });
 
+  it('maps a span\'s length with `since`: the seconds from one time in the payload to another (Vonage\'s record event), else the next mapping or the default', () => {
+    const record = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response format="json">
+      <call_id use="uuid"/>
+      <recording_duration use="end_time" since="start_time" default="unknown"/>
+      <duration use="ended" since="started"/>
+    </response>
+  </incoming_call>
+</connector>`);
+    const mapped = (body: object) => handleWebhook(record, 'incoming', { method: 'POST', url: 'https://r/h', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ uuid: 'u1', ...body }) }, context).record;
+    expect(mapped({ start_time: '2026-11-24T10:00:00.000Z', end_time: '2026-11-24T10:00:41.600Z', started: '1764000000', ended: '1764000090' })).toMatchObject({ duration: 90, extra: { recording_duration: '42' } });
+    // A time missing or unreadable, or an end before the start: no length.
+    expect(mapped({ start_time: '2026-11-24T10:00:00Z' }).extra.recording_duration).toBe('unknown');
+    expect(mapped({ start_time: 'soon', end_time: '2026-11-24T10:00:00Z' }).extra.recording_duration).toBe('unknown');
+    expect(mapped({ start_time: '2026-11-24T10:01:00Z', end_time: '2026-11-24T10:00:00Z' }).extra.recording_duration).toBe('unknown');
+    expect(mapped({}).duration).toBeUndefined();
+    expect(() => loadConnector('<connector for="PhoneCalls"><incoming_call><response><call_id use="sid"/><duration since="a" default="0"/></response></incoming_call></connector>')).toThrow(/`since` needs a `use` path/);
+  });
+
   it('refuses a field mapped again after a mapping of it without a condition, which takes every webhook', () => {
     expect(() =>
       loadConnector(`<connector for="PhoneCalls">
