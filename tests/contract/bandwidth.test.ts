@@ -8,7 +8,7 @@
  * through the relay's link, which fetches the file with the API's token.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, type TestAgent } from '../relay/harness.ts';
+import { api, latestCallWith, type TestAgent } from '../relay/harness.ts';
 import { answerAtOnce, recordingBytes } from '../simulators/http.ts';
 import { type BandwidthCall, BandwidthSimulator, type TransferOutcome } from '../simulators/bandwidth.ts';
 import { ContractRelay, Extension, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -399,7 +399,7 @@ const transferXml = (urls: RelayCallbacks) => {
 };
 
 /** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
-const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+const storedCall = (number: string, agent: TestAgent = bob) => latestCallWith(relay, agent, number);
 
 describe('voicemail (an incoming call nobody took)', () => {
   const greeting = 'Nobody is free right now. Please leave a message.';

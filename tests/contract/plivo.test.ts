@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, type TestAgent } from '../relay/harness.ts';
+import { api, latestCallWith, type TestAgent } from '../relay/harness.ts';
 import { answerAtOnce, basicAuth, recordingBytes } from '../simulators/http.ts';
 import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
 import { ContractRelay, Extension, expectOneCallStream, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -388,7 +388,7 @@ const recordingXml = (urls: RelayCallbacks, callId: string) =>
 const RECORDING_URL = new RegExp(`^https://media\\.plivo\\.com/v1/Account/${AUTH_ID}/Recording/[0-9a-f-]{36}\\.mp3$`);
 
 /** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
-const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+const storedCall = (number: string, agent: TestAgent = bob) => latestCallWith(relay, agent, number);
 
 describe('voicemail (an incoming call nobody took)', () => {
   const greeting = 'Nobody is free right now. Please leave a message.';

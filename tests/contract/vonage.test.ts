@@ -8,7 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, type TestAgent } from '../relay/harness.ts';
+import { api, latestCallWith, type TestAgent } from '../relay/harness.ts';
 import { recordingBytes } from '../simulators/http.ts';
 import { type DialOutcome, FILES_ORIGIN, type SimulatedCall, VonageSimulator } from '../simulators/vonage.ts';
 import { ContractRelay, Extension, expectStatusesInOrder, heardThroughRelay, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -418,7 +418,7 @@ const agentConnect = (urls: RelayCallbacks, agent: TestAgent, last?: 'voicemail'
 const RECORDING_URL = /^https:\/\/api\.nexmo\.com\/v1\/files\/[0-9a-f-]{36}$/;
 
 /** The stored call of the latest call with `number`, as an agent's call list shows it (Bob's: an incoming call to the team). */
-const storedCall = async (number: string, agent: TestAgent = bob) => (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+const storedCall = (number: string, agent: TestAgent = bob) => latestCallWith(relay, agent, number);
 
 describe('voicemail (an incoming call nobody took)', () => {
   const greeting = 'Nobody is free right now. Please leave a message.';

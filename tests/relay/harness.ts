@@ -193,6 +193,11 @@ export async function api<T = any>(relay: { url: string }, token: string | undef
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 
+/** The latest call with `number` in the agent's call list (`GET /calls?number=`), as the toolbar's list shows it; undefined when there is none. */
+export async function latestCallWith(relay: { url: string }, agent: { token: string }, number: string) {
+  return (await api(relay, agent.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+}
+
 export interface CallEvent {
   type: 'call';
   seq: number;
