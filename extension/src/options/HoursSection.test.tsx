@@ -81,7 +81,7 @@ describe('the opening hours of the options', () => {
     submit();
     await expect.poll(() => text('[data-testid="hours-message"]')).toBe('Some hours cannot be read: see above.');
     expect([...root().querySelectorAll('[aria-invalid="true"]')].map((input) => input.id)).toEqual(['hours-tue', 'hours-closed-on']);
-    expect([...root().querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25, or 12-25 for every year']);
+    expect([...root().querySelectorAll('p.error')].map((p) => p.textContent)).toEqual(['18:00–09:00 ends before it starts', '“25/12” is not a date such as 2026-12-25, 12-25 for every year, or days from Easter such as easter+1']);
     expect(relay.sent('PUT /instances/default')).toEqual([]);
   });
 

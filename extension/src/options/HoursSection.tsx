@@ -130,7 +130,7 @@ export function HoursSection() {
               ))}
             </div>
             <label for="hours-closed-on">Closed on (holidays)</label>
-            <p class="hint">Dates, or MM-DD for a day every year: 12-25, 01-01, 2027-03-26.</p>
+            <p class="hint">Dates, MM-DD for a day every year, or days from Easter for the days that move with it: 12-25, 01-01, 2027-03-26, easter-2 (Good Friday), easter+1 (Easter Monday), orthodox-easter+1.</p>
             <input
               id="hours-closed-on"
               type="text"

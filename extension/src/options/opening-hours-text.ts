@@ -33,12 +33,16 @@ function readTime(text: string): string | undefined {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
-/** Closed dates typed as `12-25, 2027-04-05` (a day every year, or a date; commas, spaces or lines between): the dates, or the first that is none. */
+/**
+ * Closed dates typed as `12-25, 2027-04-05, Easter+1` (a day every year, a date, or days from
+ * Easter, whatever the case; commas, spaces or lines between): the dates, or the first that is none.
+ */
 export function parseClosedDates(text: string): { ok: true; dates: string[] } | { ok: false; error: string } {
   const dates: string[] = [];
-  for (const word of text.split(/[\s,;]+/)) {
-    if (!word) continue;
-    if (!isClosedDate(word)) return { ok: false, error: `“${word}” is not a date such as 2026-12-25, or 12-25 for every year` };
+  for (const typed of text.split(/[\s,;]+/)) {
+    if (!typed) continue;
+    const word = typed.toLowerCase();
+    if (!isClosedDate(word)) return { ok: false, error: `“${typed}” is not a date such as 2026-12-25, 12-25 for every year, or days from Easter such as easter+1` };
     if (!dates.includes(word)) dates.push(word);
   }
   return { ok: true, dates: dates.sort() };

@@ -63,6 +63,20 @@ describe('opening hours', () => {
     expect(openNow(hours, new Date('2026-12-31T23:30:00Z'))).toEqual({ open: false, until: '2027-01-04T14:00:00.000Z' });
   });
 
+  it('closes the days that move with Easter, Western or Orthodox, every year: Good Friday, Easter Monday, Whit Monday', () => {
+    const hours = office({ closed_on: ['easter-2', 'easter+1', 'easter+50', 'orthodox-easter+1'] });
+    const at10 = (date: string) => isOpenAt(hours, new Date(`${date}T09:00:00Z`)); // 10:00 or 11:00 in Paris
+    // 2026: Easter 5 April, Orthodox Easter 12 April.
+    expect(['2026-04-02', '2026-04-03', '2026-04-06', '2026-04-07', '2026-04-13', '2026-05-25', '2026-05-26'].map(at10)).toEqual([true, false, false, true, false, false, true]);
+    // 2027: Easter 28 March, Orthodox Easter 2 May; Whit Monday 17 May.
+    expect(['2027-03-26', '2027-03-29', '2027-04-05', '2027-05-03', '2027-05-17'].map(at10)).toEqual([false, false, true, false, false]);
+    // Thursday 2 April 2026 after hours: Good Friday, the weekend, Easter Monday; open on Tuesday.
+    expect(openNow(hours, new Date('2026-04-02T17:00:00Z'))).toEqual({ open: false, until: '2026-04-07T07:00:00.000Z' });
+    // A day before Easter that falls in the year before it: 100 days before Easter 2027 (28 March) is 18 December 2026, a Friday.
+    expect(isOpenAt(office({ closed_on: ['easter-100'] }), new Date('2026-12-18T09:00:00Z'))).toBe(false);
+    expect(isOpenAt(office({ closed_on: ['easter-100'] }), new Date('2026-12-17T09:00:00Z'))).toBe(true);
+  });
+
   it('takes an opening across midnight as one, and a number always open as open for good', () => {
     const night = openingHoursSchema.parse({ time_zone: 'UTC', week: { fri: [{ from: '22:00', to: '24:00' }], sat: [{ from: '00:00', to: '06:00' }] } });
     expect(openNow(night, new Date('2026-12-04T23:00:00Z'))).toEqual({ open: true, until: '2026-12-05T06:00:00.000Z' });
@@ -81,6 +95,9 @@ describe('opening hours', () => {
     expect(refused({ mon: [{ from: '18:00', to: '09:00' }] })).toBe('18:00–09:00 ends before it starts');
     expect(refused({ mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] })).toBe('09:00–13:00 and 12:00–18:00 overlap');
     expect(refused({ mon: [{ from: '24:00', to: '24:00' }] })).toBe('a time HH:MM, 00:00 to 23:59');
-    for (const date of ['2026-13-01', '2026-02-30', '26-12-25', '02-30', '13-01', '1225']) expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success).toBe(false);
+    for (const date of ['2026-13-01', '2026-02-30', '26-12-25', '02-30', '13-01', '1225', 'easter+', 'easter+101', 'Easter', 'eastern+1', 'orthodox+1', 'easter 1']) {
+      expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success, date).toBe(false);
+    }
+    for (const date of ['easter', 'easter-47', 'easter+100', 'orthodox-easter-2']) expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: [date] }).success, date).toBe(true);
   });
 });

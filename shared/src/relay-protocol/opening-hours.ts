@@ -20,6 +20,13 @@ const TO = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A closed date every year: `12-25`. */
 const ANNUAL = /^\d{2}-\d{2}$/;
+/**
+ * A closed day that moves with Easter, in days from it: `easter+1` (Easter Monday), `easter-2`
+ * (Good Friday), `easter+50` (Whit Monday); `orthodox-easter+1` from the Orthodox churches' Easter.
+ */
+const FROM_EASTER = /^(easter|orthodox-easter)(?:([+-])(\d{1,3}))?$/;
+/** How far from Easter a closed day may be: Shrove Tuesday (-47) to Corpus Christi (+60), and some room. */
+const MAX_DAYS_FROM_EASTER = 100;
 
 /** The ranges one day may have: a morning and an afternoon, or more, but a form's worth. */
 export const MAX_RANGES_A_DAY = 6;
@@ -43,9 +50,9 @@ export const openingHoursSchema = z.object({
   time_zone: z.string().max(64).refine(isTimeZone, 'a time zone name such as Europe/Paris or America/New_York'),
   /** A day left out, or with no range, is closed. */
   week: z.object(Object.fromEntries(WEEK_DAYS.map((day) => [day, dayRangesSchema.optional()])) as Record<WeekDay, z.ZodOptional<typeof dayRangesSchema>>),
-  /** Local dates closed all day, whatever their week day says: `YYYY-MM-DD`, or `MM-DD` for that day every year. */
+  /** Local dates closed all day, whatever their week day says: `YYYY-MM-DD`, `MM-DD` for that day every year, or days from Easter (`easter+1`). */
   closed_on: z
-    .array(z.string().refine(isClosedDate, 'a date YYYY-MM-DD, or MM-DD for every year'))
+    .array(z.string().refine(isClosedDate, 'a date YYYY-MM-DD, MM-DD for every year, or days from Easter (easter+1, orthodox-easter+1)'))
     .max(MAX_CLOSED_DATES)
     .default([]),
 });
@@ -69,8 +76,10 @@ export function rangesError(ranges: readonly OpenRange[]): string | undefined {
   return undefined;
 }
 
-/** `YYYY-MM-DD`, a date the calendar has (not 2026-02-30); or `MM-DD`, a day some year has (02-29 too). */
+/** `YYYY-MM-DD`, a date the calendar has (not 2026-02-30); `MM-DD`, a day some year has (02-29 too); or days from Easter, at most 100 (`easter-2`). */
 export function isClosedDate(text: string): boolean {
+  const fromEaster = daysFromEaster(text);
+  if (fromEaster) return Math.abs(fromEaster.days) <= MAX_DAYS_FROM_EASTER;
   const date = ANNUAL.test(text) ? `2024-${text}` : text;
   const at = DATE.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
   return !Number.isNaN(at) && new Date(at).toISOString().startsWith(date);
@@ -147,10 +156,55 @@ interface LocalDate {
   weekDay: number;
 }
 
-/** Closed dates as a webhook's check reads them: the dates as day counts, the yearly ones as `MM-DD`. */
+/** Closed dates as a webhook's check reads them: the dates as day counts, the yearly ones as `MM-DD`, the days from each Easter. */
 interface ClosedDays {
   dates: ReadonlySet<number>;
   yearly: ReadonlySet<string>;
+  fromEaster: Record<EasterKind, ReadonlySet<number>>;
+}
+
+type EasterKind = 'easter' | 'orthodox-easter';
+
+/** `easter+1` -> Western Easter, 1 day on; undefined for anything else. */
+function daysFromEaster(text: string): { kind: EasterKind; days: number } | undefined {
+  const match = FROM_EASTER.exec(text);
+  if (!match) return undefined;
+  return { kind: match[1] as EasterKind, days: match[3] === undefined ? 0 : Number(match[3]) * (match[2] === '-' ? -1 : 1) };
+}
+
+/** Each year's Easter Sunday, by kind, as a day count since 1970. */
+const easters = new Map<string, number>();
+
+/**
+ * Easter Sunday of `year` as a day count: the Western churches' by the Gregorian computus
+ * (the anonymous algorithm of 1876, Meeus's "Astronomical Algorithms" ch. 8), the Orthodox
+ * churches' by the Julian computus (Meeus), a Julian date moved to the Gregorian calendar
+ * (13 days from 1900 to 2099, a day more each century but every fourth).
+ */
+function easterDay(kind: EasterKind, year: number): number {
+  const key = `${kind}${year}`;
+  let day = easters.get(key);
+  if (day === undefined) {
+    if (kind === 'easter') {
+      const a = year % 19;
+      const b = Math.floor(year / 100);
+      const c = year % 100;
+      const h = (19 * a + b - Math.floor(b / 4) - Math.floor((b - Math.floor((b + 8) / 25) + 1) / 3) + 15) % 30;
+      const l = (32 + 2 * (b % 4) + 2 * Math.floor(c / 4) - h - (c % 4)) % 7;
+      const m = Math.floor((year % 19 + 11 * h + 22 * l) / 451);
+      const month = Math.floor((h + l - 7 * m + 114) / 31);
+      day = Date.UTC(year, month - 1, ((h + l - 7 * m + 114) % 31) + 1) / DAY_MS;
+    } else {
+      const d = (19 * (year % 19) + 15) % 30;
+      const e = (2 * (year % 4) + 4 * (year % 7) - d + 34) % 7;
+      const month = Math.floor((d + e + 114) / 31);
+      const century = Math.floor(year / 100);
+      const julianToGregorian = century - Math.floor(century / 4) - 2;
+      day = Date.UTC(year, month - 1, ((d + e + 114) % 31) + 1) / DAY_MS + julianToGregorian;
+    }
+    easters.set(key, day);
+  }
+  return day;
 }
 
 /** The closed dates of each hours read, kept: a webhook's check is then a lookup. */
@@ -160,8 +214,13 @@ function closedDaysOf(hours: OpeningHours): ClosedDays {
   let days = closedDays.get(hours);
   if (!days) {
     const yearly = hours.closed_on.filter((date) => ANNUAL.test(date));
-    const dates = hours.closed_on.filter((date) => !ANNUAL.test(date)).map((date) => Date.parse(`${date}T00:00:00Z`) / DAY_MS);
-    days = { dates: new Set(dates), yearly: new Set(yearly) };
+    const dates = hours.closed_on.filter((date) => DATE.test(date)).map((date) => Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+    const fromEaster: Record<EasterKind, Set<number>> = { easter: new Set(), 'orthodox-easter': new Set() };
+    for (const date of hours.closed_on) {
+      const from = daysFromEaster(date);
+      if (from) fromEaster[from.kind].add(from.days);
+    }
+    days = { dates: new Set(dates), yearly: new Set(yearly), fromEaster };
     closedDays.set(hours, days);
   }
   return days;
@@ -169,7 +228,16 @@ function closedDaysOf(hours: OpeningHours): ClosedDays {
 
 function isClosedOn(closed: ClosedDays, date: LocalDate): boolean {
   if (closed.dates.has(date.epochDay)) return true;
-  return closed.yearly.size > 0 && closed.yearly.has(new Date(date.epochDay * DAY_MS).toISOString().slice(5, 10));
+  const day = closed.yearly.size > 0 || closed.fromEaster.easter.size > 0 || closed.fromEaster['orthodox-easter'].size > 0 ? new Date(date.epochDay * DAY_MS) : undefined;
+  if (!day) return false;
+  if (closed.yearly.size > 0 && closed.yearly.has(day.toISOString().slice(5, 10))) return true;
+  // A day up to 100 days before Easter may fall in the year before Easter's.
+  const year = day.getUTCFullYear();
+  for (const kind of ['easter', 'orthodox-easter'] as const) {
+    const offsets = closed.fromEaster[kind];
+    if (offsets.size > 0 && (offsets.has(date.epochDay - easterDay(kind, year)) || offsets.has(date.epochDay - easterDay(kind, year + 1)))) return true;
+  }
+  return false;
 }
 
 function dateOfEpochDay(epochDay: number): LocalDate {
