@@ -25,7 +25,7 @@ describe('a day’s opening hours, typed', () => {
     expect(parseClosedDates('')).toEqual({ ok: true, dates: [] });
     expect(parseClosedDates('2026-02-30')).toEqual({ ok: false, error: '“2026-02-30” is not a date such as 2026-12-25, 12-25 for every year, or days from Easter such as easter+1' });
     // Days that move with Easter, as typed in any case.
-    expect(parseClosedDates('Easter-2, easter+1 Orthodox-Easter+1')).toEqual({ ok: true, dates: ['easter+1', 'easter-2', 'orthodox-easter+1'] });
+    expect(parseClosedDates('Orthodox-Easter+1, easter+50, Easter-2, 12-25, easter+1 easter 2027-03-26')).toEqual({ ok: true, dates: ['12-25', '2027-03-26', 'easter-2', 'easter', 'easter+1', 'easter+50', 'orthodox-easter+1'] });
     expect(parseClosedDates('easter+200')).toEqual({ ok: false, error: '“easter+200” is not a date such as 2026-12-25, 12-25 for every year, or days from Easter such as easter+1' });
     // A day every year, 29 February too.
     expect(parseClosedDates('12-25, 02-29')).toEqual({ ok: true, dates: ['02-29', '12-25'] });
