@@ -52,6 +52,7 @@ export {
   type TeamView,
 } from './relay-protocol/agent-api.ts';
 export {
+  compareClosedDates,
   isClosedDate,
   isOpenAt,
   isTimeZone,

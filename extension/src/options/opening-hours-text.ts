@@ -1,4 +1,4 @@
-import { isClosedDate, MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
+import { compareClosedDates, isClosedDate, MAX_RANGES_A_DAY, type OpenRange, rangesError } from '@phone-connector/shared';
 
 /**
  * A day's opening hours as the options page takes them, typed: `9:00-17:30`, or a morning and an
@@ -45,17 +45,5 @@ export function parseClosedDates(text: string): { ok: true; dates: string[] } | 
     if (!isClosedDate(word)) return { ok: false, error: `“${typed}” is not a date such as 2026-12-25, 12-25 for every year, or days from Easter such as easter+1` };
     if (!dates.includes(word)) dates.push(word);
   }
-  return { ok: true, dates: dates.sort(byCalendar) };
-}
-
-/** Dates in text order (each year's first), then the days from each Easter, earliest first: `easter-2, easter+1`. */
-function byCalendar(a: string, b: string): number {
-  const [ka, kb] = [easterKey(a), easterKey(b)];
-  if (!ka || !kb) return ka ? 1 : kb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-  return ka.kind === kb.kind ? ka.days - kb.days : ka.kind < kb.kind ? -1 : 1;
-}
-
-function easterKey(date: string): { kind: string; days: number } | undefined {
-  const match = /^([a-z-]+?)(?:([+-])(\d+))?$/.exec(date);
-  return match && !/^\d/.test(date) ? { kind: match[1]!, days: match[3] === undefined ? 0 : Number(match[3]) * (match[2] === '-' ? -1 : 1) } : undefined;
+  return { ok: true, dates: dates.sort(compareClosedDates) };
 }

@@ -85,6 +85,13 @@ export function isClosedDate(text: string): boolean {
   return !Number.isNaN(at) && new Date(at).toISOString().startsWith(date);
 }
 
+/** The order a form lists closed dates in: the dates in text order (each year's first), then the days from each Easter, earliest first (`easter-2, easter+1`). */
+export function compareClosedDates(a: string, b: string): number {
+  const [ea, eb] = [daysFromEaster(a), daysFromEaster(b)];
+  if (!ea || !eb) return ea ? 1 : eb ? -1 : a < b ? -1 : a > b ? 1 : 0;
+  return ea.kind === eb.kind ? ea.days - eb.days : ea.kind < eb.kind ? -1 : 1;
+}
+
 /** A time zone name this runtime's Intl knows (`Europe/Paris`, `UTC`). */
 export function isTimeZone(name: string): boolean {
   try {
