@@ -97,7 +97,7 @@ export { defaultAuthEnvironment, forgetTokens, memoryTokenCache, resolveAuth, ty
 export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
 export { dryRunHangup, dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
 export { buildHangupRequest, canHangUp, hangUpCall, type HangupResult, type HangupTarget } from './runtime/hangup.ts';
-export { buildRecordingRequest, fetchesRecordings, readRecordingAnswer, type RecordingAnswer, type RecordingCall } from './runtime/recording.ts';
+export { buildRecordingRequest, fetchesRecordings, readRecordingAnswer, recordingNamesLink, type RecordingAnswer, type RecordingCall } from './runtime/recording.ts';
 export type { WebhookReply } from './runtime/reply.ts';
 export type { RunContext } from './runtime/scope.ts';
 export {

@@ -9,6 +9,7 @@ import {
   memoryTokenCache,
   type OutgoingRequest,
   readRecordingAnswer,
+  recordingNamesLink,
   type RecordingCall,
   resolveAuth,
   type RunContext,
@@ -51,7 +52,7 @@ export function recordingsApp(deps: RelayDeps): Hono {
     const fields = recordingCall(call, providerUrl);
     const log = { instance: instance.uid, call: callId };
     // The answer names the file's fresh link (`recordingurl` mapped), or is the file: a player's range is the file's.
-    const namesLink = plan.recording!.response?.fields.some((f) => f.field === 'recordingurl') ?? false;
+    const namesLink = recordingNamesLink(plan);
     const range = namesLink ? undefined : c.req.header('range');
     const ask = async (): Promise<Response> => {
       const request = await recordingRequest(plan, context, fields, { ...defaultAuthEnvironment(), fetch: fetchWithin, tokenCache: tokens });

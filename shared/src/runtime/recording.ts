@@ -21,6 +21,11 @@ export function fetchesRecordings(plan: ConnectorPlan): boolean {
   return plan.recording !== undefined && plan.provider !== undefined;
 }
 
+/** Whether the answer to the connector's `<recording>` request names where the file is (`recordingurl` mapped), rather than being the file. */
+export function recordingNamesLink(plan: ConnectorPlan): boolean {
+  return plan.recording?.response?.fields.some((f) => f.field === 'recordingurl') ?? false;
+}
+
 /** Builds the request for the call's recording (the connector's `<recording>`), with the provider's auth. Pure. */
 export function buildRecordingRequest(plan: ConnectorPlan, context: RunContext, call: RecordingCall): OutgoingRequest {
   const recording = plan.recording;
@@ -43,7 +48,7 @@ export function buildRecordingRequest(plan: ConnectorPlan, context: RunContext, 
 export function readRecordingAnswer(plan: ConnectorPlan, context: RunContext, call: RecordingCall, response: ProviderResponse): RecordingAnswer {
   const mapping = plan.recording?.response;
   const ok = response.status >= 200 && response.status < 300;
-  if (ok && !mapping?.fields.some((f) => f.field === 'recordingurl')) return { kind: 'file' };
+  if (ok && !recordingNamesLink(plan)) return { kind: 'file' };
   let values: Record<string, string> = {};
   if (mapping && response.body.trim()) {
     try {
