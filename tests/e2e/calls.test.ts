@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerAtOnce } from '../simulators/http.ts';
 import { screenshotPath } from './harness/screenshots.ts';
@@ -38,6 +38,24 @@ async function callAdaFromHerPage() {
   await button.click();
   await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
   return { page, call: [...world.twilio.calls.values()].at(-1)! };
+}
+
+/** A click on Ada's number, answered and held up (the caller sets `holdCalls`), its card offering Hang up. */
+async function answeredCallFromAdasPage() {
+  const { page, call } = await callAdaFromHerPage();
+  await waitFor(() => call.connected !== undefined, DEADLINE_MS, 'the agent bridged to the customer');
+  const hangUp = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
+  await expect.poll(() => hangUp.textContent(), { timeout: DEADLINE_MS }).toBe('Hang up');
+  return { page, call, hangUp };
+}
+
+/** Hang up on the card: the provider is asked to end the call, the customer leg ends, the card says Ended. */
+async function hangUpFromTheCard(page: Page, call: Awaited<ReturnType<typeof callAdaFromHerPage>>['call'], hangUp: Locator) {
+  await hangUp.click();
+  await waitFor(() => world.twilio.updates.at(-1)?.sid === call.sid, DEADLINE_MS, "the card's hang-up at the provider");
+  await call.done;
+  expect([call.status, call.dialed]).toEqual(['completed', ['+14155550100']]);
+  await expect.poll(async () => (await recordedStatuses(page)).at(-1), { timeout: DEADLINE_MS }).toBe('Ended');
 }
 
 describe('click to call, end to end', () => {
@@ -104,20 +122,14 @@ describe('click to call, end to end', () => {
   it('hangs up an answered call from its card: the customer leg ends, the card says Ended', async () => {
     world.twilio.holdCalls = true;
     try {
-      const { page, call } = await callAdaFromHerPage();
-      await waitFor(() => call.connected !== undefined, DEADLINE_MS, 'the agent bridged to the customer');
-      const hangUp = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
-      await expect.poll(() => hangUp.textContent(), { timeout: DEADLINE_MS }).toBe('Hang up');
+      const { page, call, hangUp } = await answeredCallFromAdasPage();
       // The call's time since it was answered, counting.
       const timer = page.locator('[data-pc-progress] [data-pc-field="timer"]');
       const first = await timer.textContent();
       expect(first).toMatch(/^\d+:\d\d$/);
       await expect.poll(() => timer.textContent(), { timeout: DEADLINE_MS }).not.toBe(first);
       await page.screenshot({ path: screenshotPath('hang-up.png') });
-      await hangUp.click();
-      await call.done;
-      expect([call.status, call.dialed]).toEqual(['completed', ['+14155550100']]);
-      await expect.poll(async () => (await recordedStatuses(page)).at(-1), { timeout: DEADLINE_MS }).toBe('Ended');
+      await hangUpFromTheCard(page, call, hangUp);
       await page.close();
     } finally {
       answerAtOnce(world.twilio);
@@ -305,6 +317,36 @@ describe('toolbar popup, a number with an extension', () => {
     expect([placed.dialed, placed.sentDigits]).toEqual([['+12125550142'], ['ww9']]);
     await popup.close();
   });
+});
+
+describe('a service worker Chromium stopped and started again', () => {
+  it("still follows the calls it showed: a card's Hang up ends its call, and an incoming call's end closes its popup", async () => {
+    world.twilio.holdCalls = true;
+    try {
+      const { page, call, hangUp } = await answeredCallFromAdasPage();
+      // Nothing the worker held in memory is left: the call is known from session storage.
+      await world.browser.restartWorker();
+      await hangUpFromTheCard(page, call, hangUp);
+      await page.close();
+    } finally {
+      answerAtOnce(world.twilio);
+    }
+
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string; status: string } }>;
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550166', to: AGENT_NUMBER, held: true });
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await popup.waitFor();
+    await call.done;
+    await world.browser.restartWorker();
+    await world.twilio.hangUp(call);
+    call.status = 'completed';
+    expect((await world.twilio.webhook(call, 'status', 'POST', instance[0]!.callbacks.status, { CallDuration: '12' })).status).toBe(200);
+    // The call's end goes to the tab that shows it, which the worker started again read back.
+    await expect.poll(() => popup.count(), { timeout: DEADLINE_MS }).toBe(0);
+    await page.close();
+  }, 4 * DEADLINE_MS);
 });
 
 describe('relay connection', () => {

@@ -10,7 +10,7 @@ import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
 import { loadCallSetup } from '../call-setup.ts';
 import { callView } from '../testing/call-view.ts';
-import { WRAP_UP_MS } from '../call-forwarding.ts';
+import { WRAP_UP_MS } from './call-forwarding.ts';
 import { LONGEST_CALL_MS, OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
@@ -165,20 +165,20 @@ describe('placing calls from the background', () => {
     expect(toPages.mock.calls.map(([message]) => message)).toEqual([{ type: 'placed-calls-changed' }, { type: 'placed-calls-changed' }]);
     const ada = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
     await calls.onRelayCall(callView({ call_id: firstSid, direction: 'outbound', status: 'in-progress', contact: ada, contacts: [ada] }));
-    const listed = () => calls.underWay().map(({ key, callId, instanceId, shownTo, state, canHangUp, call }) => [key, callId, instanceId, shownTo, state, canHangUp, call?.contact?.name]);
+    const listed = async () => (await calls.underWay()).map(({ key, callId, instanceId, shownTo, state, canHangUp, call }) => [key, callId, instanceId, shownTo, state, canHangUp, call?.contact?.name]);
     const key = (placed: typeof first) => (placed.ok ? placed.key : '');
-    expect(listed()).toEqual([
+    expect(await listed()).toEqual([
       [key(second), secondSid, 'default', '+44 20 7946 0958', 'queued', true, undefined],
       [key(first), firstSid, 'default', '(415) 555-0123', 'in-progress', true, 'Ada Lovelace'],
     ]);
     // Ended: no longer under way.
     await calls.onRelayCall(callView({ call_id: firstSid, direction: 'outbound', status: 'completed' }));
-    expect(listed().map(([k]) => k)).toEqual([key(second)]);
+    expect((await listed()).map(([k]) => k)).toEqual([key(second)]);
     // A call whose end never reached us (the relay was down) is not under way hours later.
     now += LONGEST_CALL_MS;
-    expect(listed().map(([k]) => k)).toEqual([key(second)]);
+    expect((await listed()).map(([k]) => k)).toEqual([key(second)]);
     now += 1;
-    expect(listed()).toEqual([]);
+    expect(await listed()).toEqual([]);
   });
 
   it('tells the card when the call was first seen answered, for its timer, and keeps that time through later events', async () => {
@@ -251,6 +251,27 @@ describe('placing calls from the background', () => {
     const sid = [...twilio.calls.keys()].at(-1)!;
     await calls.onRelayCall(callView({ call_id: sid, direction: 'outbound', status: 'in-progress', extra: { leg_sid: 'CAleg' } }));
     expect(await calls.hangUp(key, 5)).toEqual({ ok: false, error: `The requested resource /2010-04-01/Accounts/${ACCOUNT}/Calls/CAleg.json was not found` });
+  });
+
+  it('goes on after the browser restarts the service worker: the card still follows the call and ends it, the toolbar still lists it', async () => {
+    twilio.agentPhone = 'rings';
+    try {
+      const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+      const placed = await new OutboundCalls().place({ number: '+14155550123' }, 5);
+      const sid = [...twilio.calls.keys()].at(-1)!;
+      // A worker started again: a new OutboundCalls, with nothing in memory but what session storage kept.
+      const restarted = new OutboundCalls();
+      await restarted.onRelayCall(callView({ call_id: sid, direction: 'outbound', status: 'ringing' }));
+      expect(cards.mock.calls.at(-1)?.slice(0, 2)).toEqual([5, expect.objectContaining({ type: 'call-progress', key: placed.ok && placed.key, state: 'ringing', canHangUp: true })]);
+      expect((await restarted.underWay()).map(({ key, callId, state }) => [key, callId, state])).toEqual([[placed.ok && placed.key, sid, 'ringing']]);
+      // The state it kept is the latest: a third worker lists it ringing too.
+      expect((await new OutboundCalls().underWay()).map(({ state }) => state)).toEqual(['ringing']);
+      expect(await restarted.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: true });
+      await twilio.calls.get(sid)!.done;
+      expect(twilio.calls.get(sid)!.status).toBe('canceled');
+    } finally {
+      answerAtOnce(twilio);
+    }
   });
 
   it("hands the hang-up what the provider's answer to the call request told besides the call's id", async () => {

@@ -1,6 +1,8 @@
+import { storage } from '#imports';
 import { buildCallReport, type CallTarget, type CallView, canHangUp, defaultAuthEnvironment, hangUpCall, isCallStatus, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
-import { ForwardedCalls } from '../call-forwarding.ts';
+import { type ForwardedEntry, ForwardedCalls } from './call-forwarding.ts';
+import type { KeptEntries } from './session-map.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type HangUpAnswer, type PlacedCallNow, type PlaceCallResponse, sendToPages, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
@@ -37,6 +39,12 @@ interface PlacedCall {
  */
 export const LONGEST_CALL_MS = 4 * 60 * 60_000;
 
+/**
+ * The calls placed from this browser, kept through a restart of the service worker: their cards
+ * go on showing the relay's events and can still end them (session-map.ts). No version: session
+ * storage never outlives the browser, so there is no old shape to migrate.
+ */
+export const placedCallsKept: KeptEntries<string, ForwardedEntry<PlacedCall>> = storage.defineItem('session:placedCalls', { fallback: [] });
 
 /**
  * Click to call: runs the connector's outgoing request from the service worker, reports the
@@ -50,9 +58,12 @@ export class OutboundCalls {
   /** Tokens of token-step connectors, kept while the service worker lives. */
   private readonly tokenCache = memoryTokenCache();
 
-  /** `now`: the clock of the wrap-up window (tests move it). */
-  constructor(private readonly now: () => number = Date.now) {
-    this.placed = new ForwardedCalls(now);
+  /** `now`: the clock of the wrap-up window (tests move it); `kept`: where the placed calls outlive the worker. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    kept: KeptEntries<string, ForwardedEntry<PlacedCall>> = placedCallsKept,
+  ) {
+    this.placed = new ForwardedCalls(now, kept);
   }
 
   /** Calls a number and, for one behind a switchboard, its extension; progress goes to `tabId`. */
@@ -106,6 +117,7 @@ export class OutboundCalls {
         }
       }
     }
+    await this.placed.written();
     return { ok: true, key };
   }
 
@@ -125,6 +137,7 @@ export class OutboundCalls {
 
   /** A relay event about an outgoing call: forward its progress to the tab that placed it. */
   async onRelayCall(call: CallView): Promise<void> {
+    await this.placed.ready;
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
     placed.view = call;
@@ -139,13 +152,15 @@ export class OutboundCalls {
       }
     }
     this.placed.observe(call.call_id, call);
+    await this.placed.save();
   }
 
   /**
    * The calls placed here that are still under way, newest first, for the toolbar popup: it
    * shows each with its status and, where the connector can end it, Cancel or Hang up.
    */
-  underWay(): PlacedCallNow[] {
+  async underWay(): Promise<PlacedCallNow[]> {
+    await this.placed.ready;
     const since = this.now() - LONGEST_CALL_MS;
     return this.placed
       .targets()
@@ -170,7 +185,8 @@ export class OutboundCalls {
    * call at the relay, whose event updates the card.
    */
   async hangUp(key: string, tabId: number | undefined): Promise<HangUpAnswer> {
-    // Unknown: placed from another tab, or forgotten (the browser restarted the service worker).
+    // Unknown: placed from another tab, or before the browser restarted.
+    await this.placed.ready;
     const found = this.placed.find((placed) => placed.key === key);
     if (!found || (tabId !== undefined && found.target.tabId !== tabId)) return { ok: false, error: 'This call cannot be ended from this page: hang up on your phone.' };
     const setup = await loadCallSetup();

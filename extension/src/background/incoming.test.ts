@@ -4,7 +4,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Message, TabMessages } from '../messages.ts';
 import { agentSettings, defaultCountry, enabledSites, relayNumber } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
-import { WRAP_UP_MS } from '../call-forwarding.ts';
+import { WRAP_UP_MS } from './call-forwarding.ts';
 import { IncomingCalls } from './incoming.ts';
 
 // Where the background shows an incoming call, with WXT's fake browser's tabs and notifications;
@@ -77,6 +77,38 @@ describe('incoming calls in the background', () => {
       [tab.id, 'completed', 'pending'],
       [tab.id, 'completed', 'logged'],
     ]);
+  });
+
+  it("goes on after the browser restarts the service worker: the call's end still reaches the popup's tab, though another tab is in front now", async () => {
+    const tab = await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    const call = callView({ id: 30, status: 'ringing' });
+    await new IncomingCalls().onRelayCall(call);
+    await browser.tabs.create({ url: 'https://mail.example.com/', active: true });
+    // A worker started again, with nothing in memory but what session storage kept.
+    await new IncomingCalls().onRelayCall({ ...call, status: 'completed' });
+    expect(shown()).toEqual([
+      [tab.id, 'ringing', null],
+      [tab.id, 'completed', null],
+    ]);
+    expect(await browser.notifications.getAll()).toEqual({});
+  });
+
+  it('goes on after the browser restarts the service worker: a notification still opens its record and leaves when the call ends, a voicemail is announced once', async () => {
+    const opened = vi.spyOn(browser.tabs, 'create').mockResolvedValue({} as browser.Tabs.Tab);
+    const record = { ...ADA, url: 'https://crm.example.com/contacts/4x12' };
+    const call = callView({ id: 31, status: 'ringing', contact: record, contacts: [record] });
+    await new IncomingCalls().onRelayCall(call);
+    await new IncomingCalls().onNotificationClicked('pc-incoming-31');
+    expect(opened.mock.calls.map(([options]) => options.url)).toEqual(['https://crm.example.com/contacts/4x12']);
+    await new IncomingCalls().onRelayCall(callView({ id: 32, status: 'ringing' }));
+    await new IncomingCalls().onRelayCall(callView({ id: 32, status: 'no-answer' }));
+    expect(await browser.notifications.getAll()).toEqual({});
+    const left = callView({ id: 32, status: 'no-answer', recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE32' });
+    await new IncomingCalls().onRelayCall(left);
+    await browser.notifications.clear('pc-voicemail-32');
+    // The relay pushes the call's last event again to a worker started since: no second notice.
+    await new IncomingCalls().onRelayCall({ ...left, crm_log: { state: 'logged', id: '43x9', url: null, error: null } });
+    expect(await browser.notifications.getAll()).toEqual({});
   });
 
   it("sends the caller's number formatted as the agent reads it, none for a call without one", async () => {

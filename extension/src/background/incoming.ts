@@ -1,14 +1,35 @@
 import browser from 'webextension-polyfill';
+import { storage } from '#imports';
 import { isFinalStatus, statusLabel, type CallView } from '@phone-connector/shared';
 import { safeLink } from '../content/ui/safe-link.ts';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
 import { takenBy } from '../taken-by.ts';
-import { ForwardedCalls } from '../call-forwarding.ts';
+import { type ForwardedEntry, ForwardedCalls } from './call-forwarding.ts';
+import { type KeptEntries, SessionMap } from './session-map.ts';
 import { voicemailOf } from '../missed-calls.ts';
 import { formatDuration } from '../ui/duration.ts';
 import { shownNumber } from './shown-number.ts';
+
+/**
+ * What IncomingCalls knows of the calls it showed, kept through a restart of the service worker
+ * (session-map.ts): a call that ends after one still leaves its tab's popup, and a notification's
+ * click still opens its record. No version: session storage never outlives the browser.
+ */
+export interface IncomingKept {
+  shownIn: KeptEntries<number, ForwardedEntry<number>>;
+  notified: KeptEntries<number, string | null>;
+  voicemails: KeptEntries<number, string>;
+}
+export const incomingKept: IncomingKept = {
+  shownIn: storage.defineItem('session:incomingShownIn', { fallback: [] }),
+  notified: storage.defineItem('session:incomingNotified', { fallback: [] }),
+  voicemails: storage.defineItem('session:voicemailsAnnounced', { fallback: [] }),
+};
+
+/** The voicemail notifications remembered, the last ones: enough for a relay that pushes a call's last event again. */
+const VOICEMAILS_REMEMBERED = 100;
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -20,23 +41,37 @@ import { shownNumber } from './shown-number.ts';
 export class IncomingCalls {
   /** The tab that shows each call's popup, by call id: kept through the wrap-up (call-forwarding.ts). */
   private readonly shownIn: ForwardedCalls<number, number>;
-  /** The calls shown as system notifications, each with the caller's CRM record to open on a click, if any. */
-  private readonly notified = new Map<number, string | undefined>();
+  /** The calls shown as system notifications, each with the caller's CRM record to open on a click, or null (JSON keeps no undefined). */
+  private readonly notified: SessionMap<number, string | null>;
   /** The voicemails announced in a system notification, by call id, each with its link: the relay may push a call's last event again. */
-  private readonly voicemails = new Map<number, string>();
+  private readonly voicemails: SessionMap<number, string>;
 
-  /** `now`: the clock of the wrap-up window (tests move it). */
-  constructor(now: () => number = Date.now) {
-    this.shownIn = new ForwardedCalls(now);
+  /** `now`: the clock of the wrap-up window (tests move it); `kept`: where what it showed outlives the worker. */
+  constructor(now: () => number = Date.now, kept: IncomingKept = incomingKept) {
+    this.shownIn = new ForwardedCalls(now, kept.shownIn);
+    this.notified = new SessionMap(kept.notified);
+    this.voicemails = new SessionMap(kept.voicemails, VOICEMAILS_REMEMBERED);
+  }
+
+  /** Resolves once what a previous service worker kept is read back. */
+  private ready(): Promise<unknown> {
+    return Promise.all([this.shownIn.ready, this.notified.ready, this.voicemails.ready]);
+  }
+
+  /** Resolves once what this one changed is kept. */
+  private written(): Promise<unknown> {
+    return Promise.all([this.shownIn.written(), this.notified.written(), this.voicemails.written()]);
   }
 
   async onRelayCall(call: CallView): Promise<void> {
+    await this.ready();
     const sites = await enabledSites.getValue();
     let tabId = this.shownIn.get(call.id);
     if (tabId !== undefined && !(await tabStillEnabled(tabId, sites))) tabId = undefined;
     if (tabId === undefined && !isFinalStatus(call.status)) tabId = await pickTab(sites);
     if (tabId === undefined) {
       await this.showNotification(call);
+      await this.written();
       return;
     }
     this.shownIn.set(call.id, tabId);
@@ -44,6 +79,7 @@ export class IncomingCalls {
     const shownFrom = call.from_number ? await shownNumber(call.from_number) : undefined;
     await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number), shownFrom, takenBy: await takenBy(call) });
     this.shownIn.observe(call.id, call);
+    await this.written();
   }
 
   private async showNotification(call: CallView): Promise<void> {
@@ -56,7 +92,7 @@ export class IncomingCalls {
     }
     const shown = this.notified.has(call.id);
     const record = safeLink(call.contact?.url);
-    this.notified.set(call.id, record);
+    this.notified.set(call.id, record ?? null);
     const who = callerName(call);
     // As the page's popup says it: the caller's name and company, the number as the agent reads it, the status in words.
     const notice = {
@@ -95,6 +131,7 @@ export class IncomingCalls {
   async onNotificationClicked(notificationId: string): Promise<void> {
     const [, kind, callId] = /^pc-(incoming|voicemail)-(\d+)$/.exec(notificationId) ?? [];
     if (callId === undefined) return;
+    await this.ready();
     const url = kind === 'incoming' ? this.notified.get(Number(callId)) : this.voicemails.get(Number(callId));
     if (url) await browser.tabs.create({ url });
     await browser.notifications.clear(notificationId);

@@ -36,7 +36,7 @@ async function placedCalls(outbound: OutboundCalls, sender: Runtime.MessageSende
   const checked = await checkSender(sender);
   if ('refused' in checked) return { ok: false, error: `Refused: ${checked.refused}.` };
   if (checked.kind !== 'extension-page') return { ok: false, error: 'Refused: only the toolbar popup lists the calls under way.' };
-  return { ok: true, calls: outbound.underWay() };
+  return { ok: true, calls: await outbound.underWay() };
 }
 
 /** A page may end only the calls placed from its own tab; our pages (the toolbar popup) any placed here. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Worker } from 'playwright-core';
 import { ensureChromium } from '../../../scripts/ensure-chromium.ts';
+import { waitFor } from './wait.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 export const E2E_BUILD_DIR = join(root, 'extension', '.output-e2e', 'chrome-mv3');
@@ -39,6 +40,12 @@ export interface ExtensionBrowser {
   getStorage(keys: string[]): Promise<Record<string, unknown>>;
   /** The URL patterns the content script is registered for: the sites enabled so far. */
   registeredSites(): Promise<string[]>;
+  /**
+   * Stops the extension's service worker, as Chromium stops an idle or updated one, waits until
+   * it is gone, and starts it again (an extension page's message wakes it): nothing it held in
+   * memory is left. `worker` goes on working with the new one.
+   */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +109,23 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
     setStorage: (values) => worker.evaluate((v) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set(v), values),
     getStorage: (keys) => worker.evaluate((k) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get(k), keys),
     registeredSites: async () => (await worker.evaluate(() => (globalThis as unknown as ExtensionGlobal).chrome.scripting.getRegisteredContentScripts())).flatMap((script) => script.matches ?? []),
+    restartWorker: async () => {
+      const cdp = await context.browser()!.newBrowserCDPSession();
+      try {
+        const running = async () => (await cdp.send('Target.getTargets')).targetInfos.filter((target) => target.type === 'service_worker' && target.url.startsWith(`chrome-extension://${extensionId}/`));
+        for (const target of await running()) await cdp.send('Target.closeTarget', { targetId: target.targetId });
+        await waitFor(async () => (await running()).length === 0, 30_000, 'the service worker to stop');
+        const page = await context.newPage();
+        try {
+          await page.goto(`chrome-extension://${extensionId}/popup.html`);
+          await waitFor(async () => (await running()).length === 1, 30_000, 'the service worker to start again');
+        } finally {
+          await page.close();
+        }
+      } finally {
+        await cdp.detach();
+      }
+    },
     close: async () => {
       launched.delete(browser);
       await context.close();

@@ -6,6 +6,9 @@ import { TwilioSimulator } from '../../simulators/twilio.ts';
 import { addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../../relay/harness.ts';
 import { type ExtensionBrowser, launchWithExtension } from './extension.ts';
 import { serveDirectory } from './static-server.ts';
+import { waitFor } from './wait.ts';
+
+export { waitFor };
 
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const AUTH_TOKEN = 'e2e-auth-token-0123456789';
@@ -131,10 +134,3 @@ export async function extensionReady(browser: ExtensionBrowser, signal?: AbortSi
   await waitFor(async () => signal?.aborted || (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
