@@ -172,3 +172,96 @@ describe('relay help', () => {
     for (const variable of variables) expect(out[0]).toContain(variable);
   });
 });
+
+describe('relay instance', () => {
+  /** Ada with two numbers: the team's (a CRM set up) and one of her own connector's XML. */
+  async function adaWithInstances(): Promise<string> {
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--admin', '--json']);
+    const { id } = JSON.parse(out[0]!) as { id: string };
+    out = [];
+    const store = openSqliteStore(db);
+    try {
+      const at = new Date().toISOString();
+      await store.putInstance({ agentId: id, localId: 'team', connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: { connector: 'vtiger', xml: null, config: { url: 'https://crm.example.com' } }, at }, { uid: 'in_team', secret: 's1' });
+      await store.putInstance({ agentId: id, localId: 'own', connector: 'custom', xml: '<connector name="Own"/>', config: {}, crm: null, at }, { uid: 'in_own', secret: 's2' });
+    } finally {
+      await store.close();
+    }
+    return id;
+  }
+
+  const stored = async (uid: string) => {
+    const store = openSqliteStore(db);
+    try {
+      return { instance: await store.instanceByUid(uid), xml: (await store.connectorXml(uid))?.xml };
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('lists every agent\'s numbers with their CRM and opening hours, and says when there are none', async () => {
+    await run(['instance', 'list', '--db', db]);
+    expect(out).toEqual(["No instances yet: an agent's extension registers one when its Options are saved."]);
+    out = [];
+    const ada = await adaWithInstances();
+    expect(await run(['instance', 'list', '--db', db])).toBe(0);
+    expect(out.map((line) => line.split('\t')).sort()).toEqual([
+      ['in_own', `Ada (${ada})`, 'own', 'custom', '-', 'open at all hours'],
+      ['in_team', `Ada (${ada})`, 'team', 'twilio', 'vtiger', 'open at all hours'],
+    ]);
+  });
+
+  it('sets the opening hours as Options does, keeps the rest of the instance, reads them back, and removes them', async () => {
+    await adaWithInstances();
+    const before = await stored('in_team');
+    const args = ['instance', 'hours', 'in_team', '--db', db, '--time-zone', 'Europe/Paris', '--weekdays', '09:00-12:30,14:00-18:00', '--fri', '09:00-16:00', '--sat', '10:00–13:00', '--closed-on', '12-25, easter-2'];
+    expect(await run(args)).toBe(0);
+    expect(out[0]).toMatch(/^Ada's team \(in_team\): Europe\/Paris; mon-thu 09:00-12:30 14:00-18:00; fri 09:00-16:00; sat 10:00-13:00; closed on 12-25, easter-2; (open|closed) now, until \S+\.$/);
+    const after = await stored('in_team');
+    expect(after.instance!.hours).toEqual({
+      time_zone: 'Europe/Paris',
+      week: { mon: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], tue: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], wed: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], thu: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], fri: [{ from: '09:00', to: '16:00' }], sat: [{ from: '10:00', to: '13:00' }] },
+      closed_on: ['12-25', 'easter-2'],
+    });
+    // The rest is the instance's own: its callback URLs (uid, secret), its provider and CRM setup.
+    expect({ ...after.instance, hours: null, updatedAt: null }).toEqual({ ...before.instance, updatedAt: null });
+    out = [];
+    await run(['instance', 'list', '--db', db, '--json']);
+    expect(JSON.parse(out[0]!)).toContainEqual(expect.objectContaining({ uid: 'in_team', id: 'team', crm: 'vtiger', hours: after.instance!.hours, open_now: { open: expect.any(Boolean), until: expect.any(String) } }));
+
+    // A connector of the agent's own keeps its XML.
+    out = [];
+    expect(await run(['instance', 'hours', 'in_own', '--db', db, '--time-zone', 'UTC', '--weekdays', '00:00-24:00', '--sat', '00:00-24:00', '--sun', '00:00-24:00'])).toBe(0);
+    expect(out).toEqual(["Ada's own (in_own): UTC; mon-sun 00:00-24:00; open now."]);
+    expect((await stored('in_own')).xml).toBe('<connector name="Own"/>');
+    out = [];
+    expect(await run(['instance', 'hours', 'in_own', '--db', db, '--time-zone', 'UTC'])).toBe(0);
+    expect(out).toEqual(["Ada's own (in_own): UTC; closed every day; closed now."]);
+
+    out = [];
+    expect(await run(['instance', 'hours', 'in_team', '--db', db, '--none'])).toBe(0);
+    expect(out).toEqual(["Ada's team (in_team): open at all hours."]);
+    expect((await stored('in_team')).instance!.hours).toBeNull();
+  });
+
+  it.each([
+    [['--time-zone', 'Europe/Paris', '--mon', '09:00-13:00,12:00-18:00'], '09:00–13:00 and 12:00–18:00 overlap at hours.week.mon'],
+    [['--time-zone', 'Mars/Olympus', '--mon', '09:00-17:00'], 'a time zone name such as Europe/Paris or America/New_York at hours.time_zone'],
+    [['--time-zone', 'UTC', '--closed-on', 'christmas'], 'a date YYYY-MM-DD, MM-DD for every year, or days from Easter (easter+1, orthodox-easter+1) at hours.closed_on.0'],
+    [['--time-zone', 'UTC', '--tue', 'nine to five'], '--tue "nine to five": give ranges as 09:00-12:30,14:00-18:00, or closed'],
+    [['--mon', '09:00-17:00'], 'give --time-zone (Europe/Paris) and the days open, or --none'],
+    [['--none', '--mon', '09:00-17:00'], '--none removes the hours: give it alone, not with --mon'],
+  ])('refuses %j, saying why, and changes nothing', async (flags, message) => {
+    await adaWithInstances();
+    expect(await run(['instance', 'hours', 'in_team', '--db', db, ...flags])).toBe(2);
+    expect(err.join('\n')).toContain(message);
+    expect((await stored('in_team')).instance!.hours).toBeNull();
+  });
+
+  it('says so for an instance it does not know', async () => {
+    await adaWithInstances();
+    expect(await run(['instance', 'hours', 'in_nope', '--db', db, '--none'])).toBe(1);
+    expect(err).toEqual(['relay: no instance in_nope (see relay instance list)']);
+  });
+});
+

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
-import { toE164 } from '@phone-connector/shared';
+import { openingHoursSchema, openNow, toE164 } from '@phone-connector/shared';
+import { firstIssue } from './api/body.ts';
 import { readReturnTime } from './calls/away-return.ts';
 import { agentsOnCallAt } from './calls/routing.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
+import { describeHours, type HoursFlags, hoursFromFlags } from './instances/hours-text.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import { type Agent, presenceAfter, presenceAt, type RelayStore } from './store/index.ts';
+import { type Agent, type Instance, presenceAfter, presenceAt, type RelayStore } from './store/index.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
@@ -15,12 +17,19 @@ const USAGE = `Usage:
   relay agent list [--json] [--db FILE | --database-url URL]
   relay agent remove AGENT_ID [--db FILE | --database-url URL]
   relay agent away AGENT_ID [--for 90m | --until TIME] | relay agent available AGENT_ID [--db FILE | --database-url URL]
+  relay instance list [--json] [--db FILE | --database-url URL]
+  relay instance hours INSTANCE --time-zone TZ [--weekdays RANGES] [--mon RANGES] … [--sun RANGES]
+                       [--closed-on DATES] | --none [--db FILE | --database-url URL]
 
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
 away: the team's incoming calls leave the agent out while a colleague is available (as the
 agent's own toolbar popup does), until they are made available (available), or until a return
 time: --for 45m / 2h / 1h30m from now, or --until an ISO time (2026-12-07T14:00:00+01:00).
+instance hours: the number's opening hours (outside them every agent counts as away), as
+Options > Opening hours sets them; INSTANCE is its id in instance list (in_…). RANGES:
+09:00-12:30,14:00-18:00, or closed; a day not given is closed; --weekdays is Monday to Friday,
+a day's own flag wins. DATES: 2026-12-24,12-25,easter-2,easter+1. --none: open at all hours.
 
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
 CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300),
@@ -48,6 +57,8 @@ export async function runRelayCli(argv: string[], io: Io = processIo): Promise<n
     if (command === 'agent' && sub === 'list') return await agentList(rest, io);
     if (command === 'agent' && sub === 'remove') return await agentRemove(rest, io);
     if (command === 'agent' && (sub === 'away' || sub === 'available')) return await agentPresence(sub, rest, io);
+    if (command === 'instance' && sub === 'list') return await instanceList(rest, io);
+    if (command === 'instance' && sub === 'hours') return await instanceHours(rest, io);
     if (command === 'help' || command === '--help' || command === undefined) {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
@@ -174,6 +185,66 @@ async function agentRemove(args: string[], io: Io): Promise<number> {
   }
   io.out(`Removed agent ${id}, its instances and its event log.`);
   return 0;
+}
+
+/** Every agent's instances (the numbers the relay takes webhooks for), with their CRM and opening hours. */
+async function instanceList(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+  const owned = await withStore(values, io, async (store) => (await Promise.all((await store.listAgents()).map(async (agent) => (await store.instancesOf(agent.id)).map((instance) => ({ agent, instance }))))).flat());
+  const now = new Date();
+  if (values.json) io.out(JSON.stringify(owned.map(({ agent, instance }) => instanceJson(agent, instance, now))));
+  else if (owned.length === 0) io.out("No instances yet: an agent's extension registers one when its Options are saved.");
+  else for (const { agent, instance } of owned) io.out([instance.uid, `${agent.name} (${agent.id})`, instance.localId, instance.connector, instance.crm?.connector ?? '-', hoursLine(instance, now)].join('\t'));
+  return 0;
+}
+
+/** `instance hours`: sets (or removes) a number's opening hours, checked as `PUT /instances/:id {hours}` checks them. */
+async function instanceHours(args: string[], io: Io): Promise<number> {
+  const days = Object.fromEntries(['weekdays', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, { type: 'string' }] as const));
+  const { values, positionals } = parseArgs({ args, options: { ...STORE_OPTIONS, ...days, 'time-zone': { type: 'string' }, 'closed-on': { type: 'string' }, none: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('give the id of one instance (see relay instance list)');
+  const flags = values as HoursFlags & { none?: boolean };
+  const given = Object.keys(flags).filter((flag) => flag !== 'none' && flag !== 'db' && flag !== 'database-url');
+  if (flags.none && given.length) throw new UsageError(`--none removes the hours: give it alone, not with --${given[0]}`);
+  if (!flags.none && !flags['time-zone']) throw new UsageError('give --time-zone (Europe/Paris) and the days open, or --none for open at all hours');
+  let hours = null;
+  if (!flags.none) {
+    let input;
+    try {
+      input = hoursFromFlags(flags);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const parsed = openingHoursSchema.safeParse(input);
+    if (!parsed.success) throw new UsageError(firstIssue(parsed.error, ['hours']));
+    hours = parsed.data;
+  }
+  const uid = positionals[0]!;
+  const saved = await withStore(values, io, async (store) => {
+    const found = await store.instanceWithOwner(uid);
+    if (!found) return undefined;
+    const { instance } = found;
+    const xml = instance.connector === 'custom' ? ((await store.connectorXml(uid))?.xml ?? null) : null;
+    const updated = await store.putInstance({ agentId: instance.agentId, localId: instance.localId, connector: instance.connector, xml, config: instance.config, crm: instance.crm, hours, at: new Date().toISOString() }, instance);
+    return { ...found, instance: updated };
+  });
+  if (!saved) {
+    io.err(`relay: no instance ${uid} (see relay instance list)`);
+    return 1;
+  }
+  io.out(`${saved.owner.name}'s ${saved.instance.localId} (${uid}): ${hoursLine(saved.instance, new Date())}.`);
+  return 0;
+}
+
+/** An instance's hours in a line, with whether it is open now: `Europe/Paris; mon-fri 09:00-17:00; open now, until 2026-…`. */
+function hoursLine(instance: Instance, now: Date): string {
+  if (!instance.hours) return 'open at all hours';
+  const { open, until } = openNow(instance.hours, now);
+  return `${describeHours(instance.hours)}; ${open ? 'open' : 'closed'} now${until ? `, until ${until}` : ''}`;
+}
+
+function instanceJson(agent: Agent, instance: Instance, now: Date) {
+  return { uid: instance.uid, agent_id: agent.id, id: instance.localId, connector: instance.connector, crm: instance.crm?.connector ?? null, hours: instance.hours, open_now: instance.hours && openNow(instance.hours, now) };
 }
 
 async function withStore<T>(flags: StoreFlags, io: Io, work: (store: RelayStore) => Promise<T>): Promise<T> {

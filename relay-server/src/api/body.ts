@@ -15,12 +15,15 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     return { ok: false, response: c.json({ error: 'the body must be JSON (Content-Type: application/json)' }, 400) };
   }
   const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    // A bad record key carries the key's own message one level down.
-    const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-    const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
-    return { ok: false, response: c.json({ error: `${message}${where}` }, 400) };
-  }
+  if (!result.success) return { ok: false, response: c.json({ error: firstIssue(result.error) }, 400) };
   return { ok: true, value: result.data };
+}
+
+/** A schema's first complaint, naming the field: `09:00–13:00 and 12:00–18:00 overlap at hours.week.fri`. */
+export function firstIssue(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+  const issue = error.issues[0]!;
+  // A bad record key carries the key's own message one level down.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  const path = [...prefix, ...issue.path];
+  return `${message}${path.length ? ` at ${path.join('.')}` : ''}`;
 }
