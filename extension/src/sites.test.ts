@@ -21,8 +21,14 @@ describe('match patterns', () => {
     expect(originPattern('https://crm.example.com:8443/path?q=1')).toBe('https://crm.example.com/*');
   });
 
-  it('has a preset for each of the five CRMs', () => {
-    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive']);
+  it('has a preset for each of the six CRMs', () => {
+    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales']);
+  });
+
+  it("covers every Freshsales account's bundle alias, and no look-alike host", () => {
+    const [freshsales] = CRM_PRESETS.find((p) => p.id === 'freshsales')!.matches;
+    expect(matchesPattern(freshsales!, 'https://acme.myfreshworks.com/crm/sales/contacts/31002001')).toBe(true);
+    expect(matchesPattern(freshsales!, 'https://acme.myfreshworks.com.evil.io/crm/sales/')).toBe(false);
   });
 });
 
@@ -32,6 +38,11 @@ describe('Open in CRM', () => {
     expect(searchUrlFor('https://acme.od2.vtiger.com/index.php?module=Contacts', sites, '+14155550100')).toBe(
       'https://acme.od2.vtiger.com/index.php?module=Home&view=List&search_key=phone&query_string=%2B14155550100',
     );
+  });
+
+  it("opens Freshsales' search for the number on the account's own host", () => {
+    const sites = [{ pattern: 'https://*.myfreshworks.com/*', preset: 'freshsales' }];
+    expect(searchUrlFor('https://acme.myfreshworks.com/crm/sales/contacts/31002001', sites, '+14155550100')).toBe('https://acme.myfreshworks.com/crm/sales/search?q=%2B14155550100');
   });
 
   it('uses a custom search URL, and nothing for sites without one', () => {

@@ -21,7 +21,7 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce'].map((id) => `connectors/crm/${id}.xml`);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales'].map((id) => `connectors/crm/${id}.xml`);
     const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
     for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
@@ -47,6 +47,25 @@ describe('phone-connector crm', () => {
     expect(JSON.parse(shown.requests[0].body)).toMatchObject({ outcome: 'connected', person_id: 1021, duration: '282', start_time: '2025-03-02 14:05:10' });
     expect(shown.result).toEqual({ ok: true, value: { id: '8c2f1e0a9b7d4c3e8f6a5b4c3d2e1f00', url: 'https://acme.pipedrive.com/person/1021' } });
     expect(out).not.toContain('0123456789abcdef');
+  });
+
+  it('dry-runs the Freshsales lookup and phone call the docs show: each form of the number in the mobile and the work number, the API key redacted', async () => {
+    const FRESHSALES = ['connectors/crm/freshsales.xml', '--config', 'connectors/examples/crm-freshsales.config.json', '--responses', 'connectors/examples/crm-freshsales-responses'];
+    const found = await run(['crm', ...FRESHSALES, '--find', '+1 415 555 0100']);
+    expect(found.code).toBe(0);
+    const lookup = JSON.parse(found.out);
+    expect(lookup.requests.map((r: { url: string }) => new URL(r.url).searchParams.toString())).toEqual(
+      ['%2B14155550100', '4155550100', '04155550100'].flatMap((q) => [`q=${q}&f=mobile_number&entities=contact`, `q=${q}&f=work_number&entities=contact`]),
+    );
+    expect(lookup.requests[0].headers.Authorization).toBe('Token <redacted>');
+    expect(lookup.result).toEqual({ ok: true, value: [{ id: '31002001', name: 'Jane Doe', company: 'Acme', url: 'https://acme.myfreshworks.com/crm/sales/contacts/31002001', kind: 'contacts' }] });
+    const logged = await run(['crm', ...FRESHSALES, '--log', 'connectors/examples/crm-freshsales-call.json']);
+    expect(logged.code).toBe(0);
+    const shown = JSON.parse(logged.out);
+    expect(shown.requests).toMatchObject([{ step: 'log_call', method: 'POST', url: 'https://acme.myfreshworks.com/crm/sales/api/phone_calls' }]);
+    expect(JSON.parse(shown.requests[0].body).phone_call).toMatchObject({ call_direction: true, targetable_type: 'contact', targetable: { id: '31002001' }, call_duration: 282 });
+    expect(shown.result).toEqual({ ok: true, value: { id: '31009001', url: 'https://acme.myfreshworks.com/crm/sales/contacts/31002001' } });
+    expect(found.out + logged.out).not.toContain('sfg999666t673t7t82');
   });
 
   it('shows the requests of a lookup fed by recorded responses, named by step, secrets redacted', async () => {
