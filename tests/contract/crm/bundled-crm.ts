@@ -40,3 +40,13 @@ export async function expectLogRetryableWhileFailing(crm: CrmSimulator, session:
   expect(await session.logCall(finishedCall())).toMatchObject({ ok: true });
   expect(crm.activities()).toHaveLength(before + 1);
 }
+
+/** A config whose secret the CRM refuses (401): the lookup and the log both fail for good, with the CRM's `message`, and the secret is in neither. */
+export async function expectRefusedCredential(id: string, config: Record<string, string>, wrong: string, message: string): Promise<void> {
+  const refused = openBundledCrm(id, config);
+  const found = await refused.findContacts('+14155550100');
+  expect(found).toMatchObject({ ok: false, retry: false, status: 401, error: expect.stringContaining(message) });
+  const logged = await refused.logCall(finishedCall());
+  expect(logged).toMatchObject({ ok: false, retry: false, status: 401 });
+  expect(JSON.stringify([found, logged])).not.toContain(wrong);
+}

@@ -6,7 +6,7 @@
 import type { CrmSession } from '@phone-connector/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_PATH, FreshsalesSimulator } from '../../simulators/crm/freshsales.ts';
-import { expectLogRetryableWhileFailing, finishedCall, openBundledCrm } from './bundled-crm.ts';
+import { expectLogRetryableWhileFailing, expectRefusedCredential, finishedCall, openBundledCrm } from './bundled-crm.ts';
 
 let freshsales: FreshsalesSimulator;
 let session: CrmSession;
@@ -124,12 +124,7 @@ describe("freshsales.xml turns Freshsales' failures into outcomes the relay can 
 
   it('a refused API key fails for good with Freshsales\' message, and the key is in no message', async () => {
     const wrong = 'wrongkey999666t673t7t82';
-    const refused = openBundledCrm('freshsales', { ...freshsales.config, api_key: wrong });
-    const found = await refused.findContacts('+14155550100');
-    expect(found).toMatchObject({ ok: false, retry: false, status: 401, error: expect.stringContaining('Incorrect or expired API key') });
-    const logged = await refused.logCall(finishedCall());
-    expect(logged).toMatchObject({ ok: false, retry: false, status: 401 });
-    expect(JSON.stringify([found, logged])).not.toContain(wrong);
+    await expectRefusedCredential('freshsales', { ...freshsales.config, api_key: wrong }, wrong, 'Incorrect or expired API key');
   });
 
   it('a phone call Freshsales refuses (a deleted contact, 404) fails for good with its message', async () => {

@@ -7,16 +7,10 @@
 import { expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { FreshsalesSimulator } from '../../simulators/crm/freshsales.ts';
-import { type ActivityReading, type CrmContract, type ProviderCall } from './harness.ts';
+import type { ActivityReading } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 const PHONE_CALLS = /\/phone_calls/;
-
-/** Ends the call and gives the wrap-up: a phone call is written once both are in. */
-async function endAndWrapUp(contract: CrmContract<FreshsalesSimulator>, call: ProviderCall, wrapUp: { notes?: string; disposition?: string } = { notes: 'Called about the invoice' }): Promise<void> {
-  await contract.end(call);
-  await contract.annotate(call.sid, wrapUp);
-}
 
 describeCrmContract<FreshsalesSimulator>(
   {
@@ -39,22 +33,12 @@ describeCrmContract<FreshsalesSimulator>(
     // freshsales.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: PHONE_CALLS, is: (r) => r.method === 'POST' && PHONE_CALLS.test(r.url) },
-    finish: (contract, call) => endAndWrapUp(contract, call),
+    finish: (contract, call) => contract.endAndWrapUp(call),
   },
   (contract) => {
     it("waits for the agent's wrap-up, then writes one phone call with Freshsales' fields, and never changes it", async () => {
       const c = contract();
-      const [id] = c.crm.seed([{ firstName: 'Nora', lastName: 'Quinn', phones: ['+1 415 555 0133'] }]);
-      const call = await c.ring('+14155550133');
-      await c.pushed(call.sid, (v) => v.contact?.id === id);
-      await c.end(call, { duration: 125 });
-      // Final, but no wrap-up yet: its one outbox row waits, not due.
-      await c.crmLog(call.sid, { state: 'pending', id: null });
-      expect(await c.outbox()).toEqual({ depth: 1, oldestDueSeconds: 0 });
-      expect(c.activitiesFor('+14155550133')).toEqual([]);
-
-      await c.annotate(call.sid, { notes: 'Wants the blue one', disposition: 'Left voicemail' });
-      const logged = await c.loggedOnce('+14155550133', { contactId: id });
+      const { call, contactId: id, logged } = await c.loggedOnceAtWrapUp('+14155550133', { notes: 'Wants the blue one', disposition: 'Left voicemail' });
       expect(logged.fields).toMatchObject({
         call_direction: true,
         targetable_type: 'contact',
@@ -62,11 +46,7 @@ describeCrmContract<FreshsalesSimulator>(
         note: { description: 'Inbound call from +14155550133\nWants the blue one\nDisposition: Left voicemail' },
       });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, url: `https://acme.myfreshworks.com/crm/sales/contacts/${id}`, error: null });
-
-      await c.annotate(call.sid, { notes: 'A later note stays in the relay' });
-      await c.outboxDrained();
-      expect(c.activitiesFor('+14155550133')).toEqual([expect.objectContaining({ id: logged.id, updates: 0 })]);
-      expect(c.crm.requests.some((r) => r.method !== 'GET' && r.url.includes(`/phone_calls/${logged.id}`))).toBe(false);
+      await c.expectLeftAsWritten(call, logged, 'Freshsales');
     });
 
     it("offers the account's outcomes on the wrap-up form, and tells it the logged call does not change", async () => {
@@ -77,21 +57,14 @@ describeCrmContract<FreshsalesSimulator>(
     it('logs an outbound call the extension placed as outgoing', async () => {
       const c = contract();
       const call = await c.report('+14155550135');
-      await endAndWrapUp(c, call);
+      await c.endAndWrapUp(call);
       const logged = await c.loggedOnce('+14155550135', { contactId: null });
       expect(logged.fields).toMatchObject({ call_direction: false, note: { description: expect.stringMatching(/^Outbound call to \+14155550135\n/) } });
     });
 
     it('fails the log for good on an API key Freshsales refuses, with its message; the retry API writes it once accepted', async () => {
       const c = contract();
-      c.crm.failNext(1, { status: 401 }, PHONE_CALLS);
-      const call = await c.ring('+14155550134');
-      await endAndWrapUp(c, call);
-      await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('Incorrect or expired API key') });
-      expect(c.activitiesFor('+14155550134')).toEqual([]);
-      expect((await c.retryLog(call.sid)).status).toBe(200);
-      const logged = await c.loggedOnce('+14155550134');
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      await c.expectRefusedLogRetried('+14155550134', PHONE_CALLS, 'Incorrect or expired API key', (call) => c.endAndWrapUp(call));
     });
   },
 );

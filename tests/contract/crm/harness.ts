@@ -162,6 +162,53 @@ export class CrmContract<S extends CrmSimulator> {
     return answer.body;
   }
 
+  /** Ends the call and gives the agent's wrap-up: a CRM that writes a call once (Pipedrive, Freshsales) writes it when both are in. */
+  async endAndWrapUp(call: ProviderCall, wrapUp: { notes?: string; disposition?: string } = { notes: 'Called about the invoice' }): Promise<void> {
+    await this.end(call);
+    await this.annotate(call.sid, wrapUp);
+  }
+
+  /**
+   * For a CRM that writes a call once (no `update_call`): a known caller's call ends after 125 s and
+   * its log waits in the outbox, not due, with nothing written, until the agent's `wrapUp`; then the
+   * one record is written, linked to the caller. Returns the call, the caller's id and that record.
+   */
+  async loggedOnceAtWrapUp(customerNumber: string, wrapUp: { notes: string; disposition: string }): Promise<{ call: ProviderCall; contactId: string; logged: StoredActivity & { reading: ActivityReading } }> {
+    const [contactId] = this.crm.seed([{ firstName: 'Nora', lastName: 'Quinn', phones: [customerNumber] }]);
+    const call = await this.ring(customerNumber);
+    await this.pushed(call.sid, (v) => v.contact?.id === contactId);
+    await this.end(call, { duration: 125 });
+    await this.crmLog(call.sid, { state: 'pending', id: null });
+    expect(await this.outbox()).toEqual({ depth: 1, oldestDueSeconds: 0 });
+    expect(this.activitiesFor(customerNumber)).toEqual([]);
+    await this.annotate(call.sid, wrapUp);
+    return { call, contactId: contactId!, logged: await this.loggedOnce(customerNumber, { contactId }) };
+  }
+
+  /** A note saved after a log that does not change stays in the relay: the record is left as written, no request touches it, and the wrap-up form says so. */
+  async expectLeftAsWritten(call: ProviderCall, logged: StoredActivity & { reading: ActivityReading }, crmName: string): Promise<void> {
+    await this.annotate(call.sid, { notes: 'A later note stays in the relay' });
+    await this.outboxDrained();
+    expect(this.activitiesFor(logged.reading.customerNumber!)).toEqual([expect.objectContaining({ id: logged.id, updates: 0 })]);
+    expect(await this.wrapUpForm()).toMatchObject({ crm: crmName, updates_logged_calls: false });
+    expect(this.crm.requests.some((r) => r.method !== 'GET' && r.url.includes(logged.id))).toBe(false);
+  }
+
+  /**
+   * The CRM refuses the create with 401 (`create`: its pattern): the log fails for good with the CRM's
+   * `message`, nothing is written, and the retry API writes it once the CRM accepts it.
+   */
+  async expectRefusedLogRetried(customerNumber: string, create: RegExp, message: string, finish: (call: ProviderCall) => Promise<void>): Promise<void> {
+    this.crm.failNext(1, { status: 401 }, create);
+    const call = await this.ring(customerNumber);
+    await finish(call);
+    await this.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining(message) });
+    expect(this.activitiesFor(customerNumber)).toEqual([]);
+    expect((await this.retryLog(call.sid)).status).toBe(200);
+    const logged = await this.loggedOnce(customerNumber);
+    await this.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+  }
+
   /** `POST /calls/:id/crm-log/retry`, the extension's "retry" on a failed log. */
   async retryLog(sid: string): Promise<ApiResponse<CallView>> {
     const { id } = await this.view(sid);

@@ -6,7 +6,7 @@
 import type { CrmSession } from '@phone-connector/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PipedriveSimulator } from '../../simulators/crm/pipedrive.ts';
-import { expectLogRetryableWhileFailing, finishedCall, openBundledCrm } from './bundled-crm.ts';
+import { expectLogRetryableWhileFailing, expectRefusedCredential, finishedCall, openBundledCrm } from './bundled-crm.ts';
 
 let pipedrive: PipedriveSimulator;
 let session: CrmSession;
@@ -182,12 +182,7 @@ describe('pipedrive.xml turns Pipedrive\'s failures into outcomes the relay can 
 
   it('a refused token fails for good with Pipedrive\'s message, and the token is in no message', async () => {
     const wrong = 'ffffffffffffffffffffffffffffffffffffffff';
-    const refused = openBundledCrm('pipedrive', { ...pipedrive.config, token: wrong });
-    const found = await refused.findContacts('+14155550144');
-    expect(found).toMatchObject({ ok: false, retry: false, status: 401, error: expect.stringContaining('unauthorized access') });
-    const logged = await refused.logCall(finishedCall());
-    expect(logged).toMatchObject({ ok: false, retry: false, status: 401 });
-    expect(JSON.stringify([found, logged])).not.toContain(wrong);
+    await expectRefusedCredential('pipedrive', { ...pipedrive.config, token: wrong }, wrong, 'unauthorized access');
   });
 
   it('a call log Pipedrive refuses (a deleted person: a missing resource, 404) fails for good with its message', async () => {

@@ -7,16 +7,10 @@
 import { expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { PipedriveSimulator } from '../../simulators/crm/pipedrive.ts';
-import { type ActivityReading, CrmContract, type ProviderCall } from './harness.ts';
+import { type ActivityReading, CrmContract } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 const CALL_LOGS = /\/v1\/callLogs/;
-
-/** Ends the call and gives the wrap-up: a call log is written once both are in (CRM_WRAP_UP_SECONDS is the default 5 minutes here). */
-async function endAndWrapUp(contract: CrmContract<PipedriveSimulator>, call: ProviderCall, wrapUp: { notes?: string; disposition?: string } = { notes: 'Called about the invoice' }): Promise<void> {
-  await contract.end(call);
-  await contract.annotate(call.sid, wrapUp);
-}
 
 describeCrmContract<PipedriveSimulator>(
   {
@@ -41,7 +35,7 @@ describeCrmContract<PipedriveSimulator>(
     // pipedrive.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALL_LOGS, is: (r) => r.method === 'POST' && CALL_LOGS.test(r.url) },
-    finish: (contract, call) => endAndWrapUp(contract, call),
+    finish: (contract, call) => contract.endAndWrapUp(call),
   },
   (contract) => {
     it("takes the agent's pick made after the call ended and before the wrap-up: the one call log links that person", async () => {
@@ -70,17 +64,7 @@ describeCrmContract<PipedriveSimulator>(
 
     it("waits for the agent's notes, then writes one call log with Pipedrive's fields, and never changes it", async () => {
       const c = contract();
-      const [id] = c.crm.seed([{ firstName: 'Nora', lastName: 'Quinn', phones: ['+1 415 555 0133'] }]);
-      const call = await c.ring('+14155550133');
-      await c.pushed(call.sid, (v) => v.contact?.id === id);
-      await c.end(call, { duration: 125 });
-      // Final, but no wrap-up yet: its one outbox row waits, not due (a call log cannot be changed once written).
-      await c.crmLog(call.sid, { state: 'pending', id: null });
-      expect(await c.outbox()).toEqual({ depth: 1, oldestDueSeconds: 0 });
-      expect(c.activitiesFor('+14155550133')).toEqual([]);
-
-      await c.annotate(call.sid, { notes: 'Wants the <b>blue</b> one', disposition: 'Left voicemail' });
-      const logged = await c.loggedOnce('+14155550133', { contactId: id });
+      const { call, contactId: id, logged } = await c.loggedOnceAtWrapUp('+14155550133', { notes: 'Wants the <b>blue</b> one', disposition: 'Left voicemail' });
       expect(logged.fields).toMatchObject({
         subject: 'Inbound call from +14155550133',
         outcome: 'left_voicemail',
@@ -91,26 +75,12 @@ describeCrmContract<PipedriveSimulator>(
       });
       expect(logged.fields.start_time).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, url: `https://acme.pipedrive.com/person/${id}`, error: null });
-
-      await c.annotate(call.sid, { notes: 'A later note stays in the relay' });
-      await c.outboxDrained();
-      expect(c.activitiesFor('+14155550133')).toEqual([expect.objectContaining({ id: logged.id, updates: 0 })]);
-      // What the wrap-up form reads, to tell the agent so.
-      expect(await c.wrapUpForm()).toMatchObject({ crm: 'Pipedrive', updates_logged_calls: false });
-      expect(c.crm.requests.some((r) => r.method !== 'GET' && r.url.includes(logged.id))).toBe(false);
+      await c.expectLeftAsWritten(call, logged, 'Pipedrive');
     });
 
     it('fails the log for good on a token Pipedrive refuses, with its message; the retry API writes it once accepted', async () => {
       const c = contract();
-      c.crm.failNext(1, { status: 401 }, CALL_LOGS);
-      const call = await c.ring('+14155550134');
-      await endAndWrapUp(c, call);
-      await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('unauthorized access') });
-      expect(c.activitiesFor('+14155550134')).toEqual([]);
-      const retried = await c.retryLog(call.sid);
-      expect(retried.status).toBe(200);
-      const logged = await c.loggedOnce('+14155550134');
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      await c.expectRefusedLogRetried('+14155550134', CALL_LOGS, 'unauthorized access', (call) => c.endAndWrapUp(call));
     });
 
     // Last of the file: Pipedrive's limits stay enforced from here on.
@@ -122,7 +92,7 @@ describeCrmContract<PipedriveSimulator>(
       // One at a time, each as soon as the relay answered the one before: more than Pipedrive's ten searches per 2 s.
       const calls = [];
       for (const number of callers.numbers) calls.push(await c.ring(number));
-      for (const call of calls) await endAndWrapUp(c, call);
+      for (const call of calls) await c.endAndWrapUp(call);
       const { refused, unnamed } = await c.afterBurst(before, calls, callers);
       expect(refused, 'requests Pipedrive refused').toEqual([]);
       expect(unnamed, 'calls never named').toEqual([]);
