@@ -21,7 +21,7 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales'].map((id) => `connectors/crm/${id}.xml`);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales', 'dynamics'].map((id) => `connectors/crm/${id}.xml`);
     const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
     for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
@@ -37,6 +37,28 @@ describe('phone-connector crm', () => {
     expect(Object.fromEntries(new URLSearchParams(shown.requests[0].body))).toEqual({ grant_type: 'refresh_token', client_id: '1000.YOURCLIENTID', client_secret: '<redacted>', refresh_token: '<redacted>' });
     expect(shown.requests[1].headers.Authorization).toBe('<redacted>');
     expect(shown.result).toEqual({ ok: true, value: [{ id: '5725767000000524157', name: 'Jane Doe', company: 'Acme', url: 'https://crm.zoho.com/crm/org712345678/tab/Contacts/5725767000000524157', kind: 'Contacts' }] });
+  });
+
+  it("dry-runs the Dynamics lookup the docs show: the client-credentials grant for the environment's scope, secret redacted, then one OData search whose matches the caller's digits must end", async () => {
+    const { code, out } = await run(['crm', 'connectors/crm/dynamics.xml', '--config', 'connectors/examples/crm-dynamics.config.json', '--find', '+1 415 555 0100', '--responses', 'connectors/examples/crm-dynamics-responses']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', 'find_contact-Contacts']);
+    expect(shown.requests[0].url).toBe('https://login.microsoftonline.com/72f988bf-0000-4000-8000-000000000001/oauth2/v2.0/token');
+    expect(Object.fromEntries(new URLSearchParams(shown.requests[0].body))).toEqual({
+      grant_type: 'client_credentials',
+      client_id: '51f81489-12ee-4a9e-aaae-a2591f45987d',
+      client_secret: '<redacted>',
+      scope: 'https://contoso.crm.dynamics.com/.default',
+    });
+    expect(new URL(shown.requests[1].url).searchParams.get('$filter')).toBe("statecode eq 0 and (endswith(telephone1,'0100') or endswith(mobilephone,'0100') or endswith(telephone2,'0100'))");
+    // The recorded answer's second contact, +1 650 555 0100, ends with 0100 too: not the caller.
+    expect(shown.result).toEqual({
+      ok: true,
+      value: [{ id: '25a17064-1ae7-e611-80f4-e0071b661f01', name: 'Jane Doe', company: 'Acme', url: 'https://contoso.crm.dynamics.com/main.aspx?etn=contact&id=25a17064-1ae7-e611-80f4-e0071b661f01&pagetype=entityrecord', kind: 'Contacts' }],
+    });
+    expect(out).not.toContain('your-client-secret-value');
+    expect(out).not.toContain('EXAMPLE.signature');
   });
 
   it('dry-runs the Pipedrive call log the docs show, token redacted', async () => {
@@ -98,7 +120,7 @@ describe('phone-connector crm', () => {
   });
 
   // docs/crms/*.md show `--log` with nothing recorded: a stand-in id, rather than "the CRM's answer has no id" and exit 1.
-  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
+  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce', 'dynamics'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
     const { code, out } = await run(['crm', `connectors/crm/${id}.xml`, '--config', `connectors/examples/crm-${id}.config.json`, '--log', CALL]);
     expect(code).toBe(0);
     const shown = JSON.parse(out);
