@@ -1,11 +1,12 @@
 /**
  * find_call by a unique call id field an admin creates once (HubSpot's `call_id_property`,
- * Zoho's `call_id_field`): the bundled connector opened as the relay opens it, against the CRM's
+ * Zoho's and Dynamics' `call_id_field`): the bundled connector opened as the relay opens it, against the CRM's
  * simulator over HTTP. With the field named in the config, log_call writes the call id into it
  * and find_call finds that record again by it; without it, there is no find_call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmSimulator } from '../../simulators/crm/crm-simulator.ts';
+import { DynamicsSimulator } from '../../simulators/crm/dynamics.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
 import { ZohoSimulator } from '../../simulators/crm/zoho.ts';
 import { finishedCall, openBundledCrm } from './bundled-crm.ts';
@@ -55,6 +56,19 @@ const CRMS: CallIdFieldCrm[] = [
     asks: (callId) => `select id from Calls where Relay_Call_Id = '${callId}' limit 1`,
     none: 204,
     refusal: { error: 'DUPLICATE_DATA' },
+  },
+  {
+    connector: 'dynamics',
+    record: 'Phone Call',
+    start: (field) => DynamicsSimulator.start({ callIdColumn: field }),
+    setting: 'call_id_field',
+    field: 'new_relaycallid',
+    link: (crm, id) => `${crm.url}/main.aspx?etn=phonecall&id=${id}&pagetype=entityrecord`,
+    // An OData eq on the column, whose alternate key keeps it unique.
+    reads: (crm) => crm.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/api/data/v9.2/phonecalls?')).map((r) => [new URL(r.url, crm.url).searchParams.get('$filter')!, r.status]),
+    asks: (callId) => `new_relaycallid eq '${callId}'`,
+    none: 200,
+    refusal: { status: 412, error: '0x80060892' },
   },
 ];
 
