@@ -21,14 +21,22 @@ describe('match patterns', () => {
     expect(originPattern('https://crm.example.com:8443/path?q=1')).toBe('https://crm.example.com/*');
   });
 
-  it('has a preset for each of the six CRMs', () => {
-    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales']);
+  it('has a preset for each of the seven CRMs', () => {
+    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales', 'dynamics']);
   });
 
   it("covers every Freshsales account's bundle alias, and no look-alike host", () => {
     const [freshsales] = CRM_PRESETS.find((p) => p.id === 'freshsales')!.matches;
     expect(matchesPattern(freshsales!, 'https://acme.myfreshworks.com/crm/sales/contacts/31002001')).toBe(true);
     expect(matchesPattern(freshsales!, 'https://acme.myfreshworks.com.evil.io/crm/sales/')).toBe(false);
+  });
+
+  it("covers every Dynamics 365 environment's host, in any region, and nothing that merely ends like one", () => {
+    const [pattern] = CRM_PRESETS.find((p) => p.id === 'dynamics')!.matches;
+    expect(matchesPattern(pattern!, 'https://contoso.crm.dynamics.com/main.aspx?pagetype=entitylist&etn=contact')).toBe(true);
+    expect(matchesPattern(pattern!, 'https://contoso.crm4.dynamics.com/main.aspx')).toBe(true);
+    expect(matchesPattern(pattern!, 'https://contoso.crm.dynamics.com.evil.example/main.aspx')).toBe(false);
+    expect(matchesPattern(pattern!, 'https://notdynamics.com/')).toBe(false);
   });
 });
 
@@ -43,6 +51,13 @@ describe('Open in CRM', () => {
   it("opens Freshsales' search for the number on the account's own host", () => {
     const sites = [{ pattern: 'https://*.myfreshworks.com/*', preset: 'freshsales' }];
     expect(searchUrlFor('https://acme.myfreshworks.com/crm/sales/contacts/31002001', sites, '+14155550100')).toBe('https://acme.myfreshworks.com/crm/sales/search?q=%2B14155550100');
+  });
+
+  it("builds Dynamics' search page for the number in the environment the agent is in", () => {
+    const sites = [{ pattern: 'https://*.dynamics.com/*', preset: 'dynamics' }];
+    expect(searchUrlFor('https://contoso.crm4.dynamics.com/main.aspx?appid=1&pagetype=entityrecord&etn=contact', sites, '+14155550100')).toBe(
+      'https://contoso.crm4.dynamics.com/main.aspx?pagetype=search&searchText=%2B14155550100',
+    );
   });
 
   it('uses a custom search URL, and nothing for sites without one', () => {

@@ -5,7 +5,7 @@ import type { EnabledSite } from './storage.ts';
  * `{query}` in a search URL is replaced by the URL-encoded number.
  */
 export interface CrmPreset {
-  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales';
+  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales' | 'dynamics';
   name: string;
   /** Match patterns for the CRM's hosts (requested as optional host permissions). */
   matches: string[];
@@ -20,6 +20,8 @@ export const CRM_PRESETS: readonly CrmPreset[] = [
   { id: 'zoho', name: 'Zoho CRM', matches: ['https://crm.zoho.com/*', 'https://crm.zoho.eu/*', 'https://crm.zoho.in/*', 'https://crm.zoho.com.au/*'], searchPath: '/crm/search?searchword={query}' },
   { id: 'pipedrive', name: 'Pipedrive', matches: ['https://*.pipedrive.com/*'], searchPath: '/search?q={query}' },
   { id: 'freshsales', name: 'Freshsales', matches: ['https://*.myfreshworks.com/*'], searchPath: '/crm/sales/search?q={query}' },
+  // Dataverse search's results page in the environment's default app (docs/crms/dynamics.md: assumed, not documented).
+  { id: 'dynamics', name: 'Microsoft Dynamics 365', matches: ['https://*.dynamics.com/*'], searchPath: '/main.aspx?pagetype=search&searchText={query}' },
 ];
 
 /** The match pattern that covers one origin (`https://crm.example.com` -> `https://crm.example.com/*`). */
