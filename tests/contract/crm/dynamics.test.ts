@@ -2,7 +2,8 @@
  * connectors/crm/dynamics.xml through a relay process against the Dynamics 365 simulator: the
  * common scenarios (scenarios.ts), then Dynamics' own: the parent account as the company, the
  * Phone Call's columns and its update, an outbound call, an inactive contact left out, a token
- * Dataverse refused, the redacted setup, the service protection 429 and a Phone Call refused.
+ * Dataverse refused, the redacted setup and the service protection 429 (a Phone Call refused is a
+ * common scenario, `refusedCreate`).
  */
 import { expect, it } from 'vitest';
 import { api } from '../../relay/harness.ts';
@@ -37,6 +38,7 @@ describeCrmContract<DynamicsSimulator>(
     linkAfterTheLog: 'moves',
     newContactUrl: (crm, number) => `${crm.url}/main.aspx?etn=contact&pagetype=entityrecord&extraqs=telephone1%3D${encodeURIComponent(encodeURIComponent(number))}`,
     create: { pattern: PHONE_CALLS, is: (r) => r.method === 'POST' && PHONE_CALLS.test(r.url) },
+    refusedCreate: { owner: (r) => (JSON.parse(r.body) as Record<string, unknown>)['ownerid@odata.bind'], error: 'HTTP 400: 0x80040203' },
   },
   (contract) => {
     it.each([
@@ -133,23 +135,6 @@ describeCrmContract<DynamicsSimulator>(
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
       const refused = c.crm.requests.filter((r) => r.method === 'POST' && PHONE_CALLS.test(r.url) && r.status === 429);
       expect(refused.length).toBeGreaterThanOrEqual(2);
-    });
-
-    it('fails for good on a Phone Call Dataverse refuses, with its code, and logs it once retried', async () => {
-      const c = contract();
-      const [will] = c.crm.seed([{ firstName: 'Will', lastName: 'Go', phones: ['+1 415 555 0199'] }]);
-      const call = await c.ring('+14155550199');
-      await c.pushed(call.sid, (v) => v.contact?.id === will);
-      const refused = () => c.crm.requests.filter((r) => r.method === 'POST' && PHONE_CALLS.test(r.url) && r.status === 400);
-      const before = refused().length;
-      // Refused for the agent's own user, the Phone Call is tried once more for the default owner: both refused.
-      c.crm.failNext(2, { status: 400 }, PHONE_CALLS);
-      await c.end(call);
-      await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('HTTP 400: 0x80040203') });
-      expect(refused().slice(before).map((r) => (JSON.parse(r.body) as Record<string, unknown>)['ownerid@odata.bind'])).toEqual([expect.stringMatching(/^\/systemusers\(/), undefined]);
-      expect((await c.retryLog(call.sid)).status).toBe(200);
-      const logged = await c.loggedOnce('+14155550199', { contactId: will! });
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
   },
 );

@@ -3,7 +3,8 @@
  * common scenarios (scenarios.ts), then Salesforce's own: Contacts and Leads linked as WhoId,
  * the agent's pick re-linking a Task to a Lead, the new-contact form, a session Salesforce
  * ended, the redacted setup, the Task's fields and its update, an Outbound Task, the API limit
- * (403), a kill -9 between the create and the relay's commit, and a Task Salesforce refuses.
+ * (403) and a kill -9 between the create and the relay's commit (a Task Salesforce refuses is a common
+ * scenario, `refusedCreate`).
  */
 import { expect, it } from 'vitest';
 import { api } from '../../relay/harness.ts';
@@ -46,6 +47,7 @@ describeCrmContract<SalesforceSimulator>(
     linkAfterTheLog: 'moves',
     newContactUrl: (crm, number) => `${crm.url}/lightning/o/Contact/new?defaultFieldValues=Phone=${encodeURIComponent(number)}`,
     create: { pattern: TASKS, is: (r) => r.method === 'POST' && TASKS.test(r.url) },
+    refusedCreate: { owner: (r) => (JSON.parse(r.body) as { OwnerId?: string }).OwnerId, error: 'HTTP 400' },
   },
   (contract) => {
     it.each([
@@ -188,24 +190,6 @@ describeCrmContract<SalesforceSimulator>(
         releaseCreate();
         releaseQuery();
       }
-    });
-
-    it('fails for good on a Task Salesforce refuses, with its message, and logs it once retried', async () => {
-      const c = contract();
-      const [will] = c.crm.seed([{ firstName: 'Will', lastName: 'Go', phones: ['+1 415 555 0199'] }]);
-      const call = await c.ring('+14155550199');
-      await c.pushed(call.sid, (v) => v.contact?.id === will);
-      const refused = () => c.crm.requests.filter((r) => r.method === 'POST' && TASKS.test(r.url) && r.status === 400);
-      const before = refused().length;
-      // A Task refused for the agent's own user is tried once more for the default owner: Salesforce refuses both.
-      c.crm.failNext(2, { status: 400 }, TASKS);
-      await c.end(call);
-      await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('HTTP 400') });
-      expect(refused().slice(before).map((r) => JSON.parse(r.body).OwnerId)).toEqual([expect.stringMatching(/^005/), undefined]);
-      const retried = await c.retryLog(call.sid);
-      expect(retried.status).toBe(200);
-      const logged = await c.loggedOnce('+14155550199', { contactId: will! });
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
 
     it("logs for the default owner the call of an agent whose user was deactivated within the hour, with one warning, and offers that user no more", async () => {

@@ -32,6 +32,12 @@ export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S
    * relink of associations), or it `stays` with the first (Pipedrive's call logs never change).
    */
   linkAfterTheLog: 'moves' | 'stays';
+  /**
+   * For a CRM whose create names the agent's own user as owner, and whose refusal of it the relay
+   * answers by trying once more without one: the owner a create request names (undefined when
+   * none), and what the CRM's refusal of an injected 400 says (its code).
+   */
+  refusedCreate?: { owner(request: RecordedCrmRequest): unknown; error: string };
 }
 
 /** The numbers the common scenarios use: 415-555-01xx, the UK's 20 7946 00xx; a CRM's own scenarios take others. */
@@ -252,6 +258,28 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       }
     });
   });
+
+  const refusedCreate = facts.refusedCreate;
+  if (refusedCreate) {
+    describe('a create the CRM refuses', () => {
+      it("fails for good with the CRM's message, tried once more without the agent's user, and logs it once retried", async () => {
+        const c = contract();
+        const [will] = c.crm.seed([{ firstName: 'Will', lastName: 'Go', phones: ['+1 415 555 0199'] }]);
+        const call = await c.ring('+14155550199');
+        await c.pushed(call.sid, (v) => v.contact?.id === will);
+        const refused = () => c.crm.requests.filter((r) => facts.create.is(r) && r.status === 400);
+        const before = refused().length;
+        // A create refused for the agent's own user is tried once more for the default owner: the CRM refuses both.
+        c.crm.failNext(2, { status: 400 }, facts.create.pattern);
+        await finish(c, call);
+        await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining(refusedCreate.error) });
+        expect(refused().slice(before).map(refusedCreate.owner)).toEqual([expect.stringContaining(agentUser), undefined]);
+        expect((await c.retryLog(call.sid)).status).toBe(200);
+        const logged = await c.loggedOnce('+14155550199', { contactId: will! });
+        await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      });
+    });
+  }
 
   describe(`${facts.connector}'s own`, () => own(contract));
 

@@ -108,23 +108,17 @@ export function parseODataFilter(source: string): ODataFilter {
     return { kind: 'compare', op, property: word.text, value: literal() };
   };
 
-  const and = (): ODataFilter => {
-    let left = primary();
-    while (isWord('and')) {
+  /** Operands of `operand` joined by `word`, left to right. */
+  const chain = (word: 'and' | 'or', operand: () => ODataFilter): ODataFilter => {
+    let left = operand();
+    while (isWord(word)) {
       position++;
-      left = { kind: 'and', left, right: primary() };
+      left = { kind: word, left, right: operand() };
     }
     return left;
   };
-
-  const or = (): ODataFilter => {
-    let left = and();
-    while (isWord('or')) {
-      position++;
-      left = { kind: 'or', left, right: and() };
-    }
-    return left;
-  };
+  const and = () => chain('and', primary);
+  const or = (): ODataFilter => chain('or', and);
 
   const filter = or();
   if (position < tokens.length) fail(tokens[position]!.at);
