@@ -36,6 +36,8 @@ export interface DemoWorld {
   site: { url: string };
   browser: ExtensionBrowser;
   callbacks: CallbackUrls;
+  /** The number's connector: the bundled Twilio one, its API URL pointed at the simulator (the instance's `xml`). */
+  providerXml: string;
   /**
    * A customer calls the company's Twilio number; Twilio asks the relay what to do. The call
    * ends by itself, unless `held`: then it stays in progress until `hangUp`.
@@ -125,6 +127,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     site,
     browser,
     callbacks,
+    providerXml: xml,
     ring: (from, { held = false, dial } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? { held } : { statusCallback: callbacks.status }), ...(dial ? { dial } : {}) }),
     hangUp: async (call) => {
       await twilio.hangUp(call);

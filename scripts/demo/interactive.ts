@@ -12,9 +12,10 @@ interface CallMessage {
 /**
  * With a display: the demo CRM in a visible Chromium window (the extension's Options in a
  * second tab), what to try printed here, the relay's call events narrated as they arrive, and
- * a few keyboard commands. Resolves on `q`, when the window is closed, or when `signal` aborts.
+ * a few keyboard commands read from `input` (the terminal). Resolves on `q`, when the window is
+ * closed, or when `signal` aborts.
  */
-export async function runInteractive(world: DemoWorld, contacts: Contact[], signal: AbortSignal, log: (message: string) => void): Promise<void> {
+export async function runInteractive(world: DemoWorld, contacts: Contact[], signal: AbortSignal, log: (message: string) => void, input: NodeJS.ReadableStream = process.stdin): Promise<void> {
   const { context, extensionId } = world.browser;
   const crm = context.pages()[0] ?? (await context.newPage());
   await crm.goto(`${world.site.url}/`);
@@ -50,12 +51,15 @@ Try it:
      The second tab is the extension's Options page, filled in as an agent would.
   4. Type  v  and Enter here: a caller nobody answers hears the voicemail greeting set in Options and leaves
      a message; the toolbar popup's missed calls link it.
+  5. Type  a  and Enter here: you are away (as the toolbar popup's switch says it), so the next caller ( i )
+     goes straight to voicemail and no phone rings;  a  again: available. Or  h : the number closes, as
+     Options > Opening hours would have it, and callers go to voicemail;  h  again: open at all hours.
 
-Commands:  i + Enter  incoming call    v + Enter  voicemail    l + Enter  call log    q + Enter (or Ctrl-C)  quit
+Commands:  i  incoming call   v  voicemail   a  away / available   h  closed / open   l  call log   q  quit (or Ctrl-C)
 `);
 
   // Line mode, not raw: Ctrl-C stays a signal for every process of the demo.
-  const input = createInterface({ input: process.stdin, terminal: false });
+  const lines = createInterface({ input, terminal: false });
   try {
     await new Promise<void>((resolve) => {
       let done = false;
@@ -67,21 +71,44 @@ Commands:  i + Enter  incoming call    v + Enter  voicemail    l + Enter  call l
       };
       signal.addEventListener('abort', () => finish());
       context.on('close', () => finish('The Chromium window was closed.'));
-      input.on('line', (line) => {
+      lines.on('line', (line) => {
         const command = line.trim().toLowerCase();
         if (command === 'q') finish();
         else if (command === 'i' || command === 'v') {
           const caller = callers[nextCaller++ % callers.length]!;
           world.ring(caller.phones[0]!.e164, command === 'v' ? { dial: { answer: false, status: 'no-answer', message: 23 } } : {});
           log(`  ${caller.name} (${caller.phones[0]!.display}) is calling${command === 'v' ? ': nobody answers, and a message is left' : ''}…`);
-        } else if (command === 'l') void printCallLog(world, contacts, log);
-        else if (command) log('  Commands: i = incoming call, v = voicemail, l = call log, q = quit');
+        } else if (command === 'a') void switchAway(world).then(log, (error: Error) => log(`  ${error.message}`));
+        else if (command === 'h') void switchHours(world).then(log, (error: Error) => log(`  ${error.message}`));
+        else if (command === 'l') void printCallLog(world, contacts, log);
+        else if (command) log('  Commands: i = incoming call, v = voicemail, a = away / available, h = closed / open, l = call log, q = quit');
       });
     });
   } finally {
-    input.close();
+    lines.close();
     await narrator.close();
   }
+}
+
+/** `a`: the agent's presence switched, as the toolbar popup's switch does (PATCH /me). */
+async function switchAway(world: DemoWorld): Promise<string> {
+  const me = await api<{ away_since: string | null }>(world.relay, world.agent.token, 'GET', '/me');
+  const away = me.body.away_since === null;
+  const switched = await api(world.relay, world.agent.token, 'PATCH', '/me', { away });
+  if (switched.status !== 200) throw new Error(`The relay refused the switch (${switched.status}).`);
+  return away ? "  You are away: the team's calls go straight to voicemail, no phone rings (try  i ).  a  again: available." : '  You are available again: calls ring your phone.';
+}
+
+/** `h`: the number closed every day, or open at all hours again, as Options > Opening hours saves them (PUT /instances/:id {hours}). */
+async function switchHours(world: DemoWorld): Promise<string> {
+  const read = await api<{ config: Record<string, string>; hours: object | null }>(world.relay, world.agent.token, 'GET', '/instances/default');
+  if (read.status !== 200) throw new Error(`The relay answered ${read.status} for the number's setup.`);
+  const closing = read.body.hours === null;
+  const hours = closing ? { time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone, week: {} } : null;
+  // Its config as read: the masked secrets sent back unchanged keep their stored values; its CRM, left out, stays.
+  const saved = await api(world.relay, world.agent.token, 'PUT', '/instances/default', { xml: world.providerXml, config: read.body.config, hours });
+  if (saved.status !== 200) throw new Error(`The relay refused the opening hours (${saved.status}).`);
+  return closing ? '  The number is closed (every day, in Options > Opening hours): callers go to voicemail (try  i ).  h  again: open.' : '  The number is open at all hours again.';
 }
 
 async function printCallLog(world: DemoWorld, contacts: Contact[], log: (message: string) => void): Promise<void> {
