@@ -21,7 +21,7 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales', 'dynamics'].map((id) => `connectors/crm/${id}.xml`);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales', 'dynamics', 'bitrix24'].map((id) => `connectors/crm/${id}.xml`);
     const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
     for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
@@ -59,6 +59,25 @@ describe('phone-connector crm', () => {
     });
     expect(out).not.toContain('your-client-secret-value');
     expect(out).not.toContain('EXAMPLE.signature');
+  });
+
+  it('dry-runs the Bitrix24 lookup and call the docs show: one batch (the duplicate index, then the contacts it found), the company, the webhook URL redacted whole', async () => {
+    const BITRIX24 = ['connectors/crm/bitrix24.xml', '--config', 'connectors/examples/crm-bitrix24.config.json', '--responses', 'connectors/examples/crm-bitrix24-responses'];
+    const found = await run(['crm', ...BITRIX24, '--find', '+1 415 555 0100']);
+    expect(found.code).toBe(0);
+    const shown = JSON.parse(found.out);
+    expect(shown.requests.map((r: { step: string; url: string }) => [r.step, r.url])).toEqual([
+      ['find_contact-Contacts', '<redacted>batch.json'],
+      ['follow_up-Contacts', '<redacted>crm.company.get.json'],
+    ]);
+    expect(JSON.parse(shown.requests[0].body).cmd.find).toBe('crm.duplicate.findbycomm?entity_type=CONTACT&type=PHONE&values[]=%2B14155550100&values[]=4155550100&values[]=04155550100');
+    // The recorded answer's second contact, +1 650 555 0100, ends with 0100 too: not the caller.
+    expect(shown.result).toEqual({ ok: true, value: [{ id: '105', name: 'Jane Doe', company: 'Acme', url: 'https://acme.bitrix24.com/crm/contact/details/105/', kind: 'Contacts' }] });
+    const logged = await run(['crm', ...BITRIX24, '--log', 'connectors/examples/crm-bitrix24-call.json']);
+    expect(logged.code).toBe(0);
+    expect(JSON.parse(JSON.parse(logged.out).requests[0].body).cmd.call).toContain('fields[OWNER_ID]=105&fields[TYPE_ID]=2');
+    expect(JSON.parse(logged.out).result).toEqual({ ok: true, value: { id: '9021', url: 'https://acme.bitrix24.com/crm/activity/?open_view=9021' } });
+    expect(found.out + logged.out).not.toContain('k7x2q9w4e8r6t1y3');
   });
 
   it('dry-runs the Pipedrive call log the docs show, token redacted', async () => {
@@ -120,7 +139,7 @@ describe('phone-connector crm', () => {
   });
 
   // docs/crms/*.md show `--log` with nothing recorded: a stand-in id, rather than "the CRM's answer has no id" and exit 1.
-  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce', 'dynamics'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
+  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce', 'dynamics', 'bitrix24'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
     const { code, out } = await run(['crm', `connectors/crm/${id}.xml`, '--config', `connectors/examples/crm-${id}.config.json`, '--log', CALL]);
     expect(code).toBe(0);
     const shown = JSON.parse(out);

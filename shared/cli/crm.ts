@@ -88,7 +88,8 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   const secrets = [...secretValues(plan, config), ...tokens.values];
   const requests = network.requests.map((r) => {
     const { step, ...request } = r;
-    const shown = values['show-secrets'] ? request : redactSecretParameters(redactRequest(request, secrets));
+    // Credential-named parameters first, while the URL is whole: a secret may be the URL's base itself (Bitrix24's webhook).
+    const shown = values['show-secrets'] ? request : redactRequest(redactSecretParameters(request), secrets);
     return { step, ...shown };
   });
   io.out(JSON.stringify({ requests, result }, null, 2));
