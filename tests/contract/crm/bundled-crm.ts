@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CrmCall, type CrmConnectorPlan, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
 import { expect } from 'vitest';
-import type { CrmSimulator } from '../../simulators/crm/crm-simulator.ts';
+import type { CrmSimulator, SeedContact } from '../../simulators/crm/crm-simulator.ts';
 
 export function loadBundledCrm(id: string): CrmConnectorPlan {
   const file = join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`);
@@ -17,6 +17,22 @@ export function loadBundledCrm(id: string): CrmConnectorPlan {
 
 export function openBundledCrm(id: string, config: Record<string, string>): CrmSession {
   return openCrmSession(loadBundledCrm(id), { config, fetch: (url, init) => fetch(url, init) });
+}
+
+/** The people the session tests look up: a number in each stored form, two contacts sharing one, and a deleted one. */
+const SESSION_PEOPLE: SeedContact[] = [
+  { firstName: 'Jane', lastName: 'Doe', company: 'Acme', phones: ['(415) 555-0100'] },
+  { firstName: 'Ravi', lastName: 'Shah', company: 'Globex', phones: ['+1 650 555 0101', '+1 415-555-0177'] },
+  { firstName: 'Olu', lastName: 'Ade', phones: ['020 7946 0018'] },
+  { firstName: 'Bob', lastName: 'Shared', company: 'Acme', phones: ['+1 212 555 0142'] },
+  { firstName: 'Bea', lastName: 'Shared', phones: ['(212) 555-0142'] },
+  { firstName: 'Gone', lastName: 'Away', phones: ['+1 303 555 0199'], deleted: true },
+];
+
+/** Seeds SESSION_PEOPLE; their CRM ids by first name (the deleted one left out). */
+export function seedSessionPeople(crm: CrmSimulator): Record<'jane' | 'ravi' | 'olu' | 'bob' | 'bea', string> {
+  const [jane, ravi, olu, bob, bea] = crm.seed(SESSION_PEOPLE);
+  return { jane: jane!, ravi: ravi!, olu: olu!, bob: bob!, bea: bea! };
 }
 
 /** The sample call of the docs (connectors/examples/crm-call.json), without disposition, recording or contact; tests add what they look at. */

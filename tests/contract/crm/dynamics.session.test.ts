@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamicsSimulator } from '../../simulators/crm/dynamics.ts';
-import { finishedCall, loadBundledCrm, openBundledCrm } from './bundled-crm.ts';
+import { finishedCall, loadBundledCrm, openBundledCrm, seedSessionPeople } from './bundled-crm.ts';
 
 let dynamics: DynamicsSimulator;
 let ids: Record<'jane' | 'ravi' | 'olu' | 'bob' | 'bea', string>;
@@ -18,15 +18,7 @@ const searches = (start: number) => dynamics.requests.slice(start).filter((r) =>
 
 beforeAll(async () => {
   dynamics = await DynamicsSimulator.start();
-  const [jane, ravi, olu, bob, bea] = dynamics.seed([
-    { firstName: 'Jane', lastName: 'Doe', company: 'Acme', phones: ['(415) 555-0100'] },
-    { firstName: 'Ravi', lastName: 'Shah', company: 'Globex', phones: ['+1 650 555 0101', '+1 415-555-0177'] },
-    { firstName: 'Olu', lastName: 'Ade', phones: ['020 7946 0018'] },
-    { firstName: 'Bob', lastName: 'Shared', company: 'Acme', phones: ['+1 212 555 0142'] },
-    { firstName: 'Bea', lastName: 'Shared', phones: ['(212) 555-0142'] },
-    { firstName: 'Gone', lastName: 'Away', phones: ['+1 303 555 0199'], deleted: true },
-  ]);
-  ids = { jane: jane!, ravi: ravi!, olu: olu!, bob: bob!, bea: bea! };
+  ids = seedSessionPeople(dynamics);
 });
 afterAll(() => dynamics.close());
 
