@@ -21,8 +21,16 @@ describe('match patterns', () => {
     expect(originPattern('https://crm.example.com:8443/path?q=1')).toBe('https://crm.example.com/*');
   });
 
-  it('has a preset for each of the seven CRMs', () => {
-    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales', 'dynamics']);
+  it('has a preset for each of the eight CRMs', () => {
+    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales', 'dynamics', 'bitrix24']);
+  });
+
+  it('covers Bitrix24 portals under each regional domain, and no look-alike host', () => {
+    const { matches } = CRM_PRESETS.find((p) => p.id === 'bitrix24')!;
+    const covered = (url: string) => matches.some((pattern) => matchesPattern(pattern, url));
+    for (const url of ['https://acme.bitrix24.com/crm/contact/details/105/', 'https://acme.bitrix24.de/crm/', 'https://acme.bitrix24.eu/', 'https://acme.bitrix24.com.br/crm/']) expect(covered(url), url).toBe(true);
+    expect(covered('https://acme.bitrix24.com.evil.io/crm/')).toBe(false);
+    expect(covered('https://bitrix24.example.com/crm/')).toBe(false);
   });
 
   it("covers every Freshsales account's bundle alias, and no look-alike host", () => {

@@ -5,13 +5,16 @@ import type { EnabledSite } from './storage.ts';
  * `{query}` in a search URL is replaced by the URL-encoded number.
  */
 export interface CrmPreset {
-  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales' | 'dynamics';
+  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales' | 'dynamics' | 'bitrix24';
   name: string;
   /** Match patterns for the CRM's hosts (requested as optional host permissions). */
   matches: string[];
   /** Search page for a phone number, relative to the tab's origin. */
   searchPath: string;
 }
+
+/** The cloud domains Bitrix24 portals are seen under (acme.bitrix24.com, acme.bitrix24.de, …). */
+const BITRIX24_DOMAINS = ['com', 'eu', 'de', 'es', 'fr', 'it', 'pl', 'uk', 'com.br', 'in', 'ru', 'by', 'kz'];
 
 export const CRM_PRESETS: readonly CrmPreset[] = [
   { id: 'vtiger', name: 'Vtiger CRM', matches: ['https://*.od2.vtiger.com/*', 'https://*.vtiger.com/*'], searchPath: '/index.php?module=Home&view=List&search_key=phone&query_string={query}' },
@@ -22,6 +25,8 @@ export const CRM_PRESETS: readonly CrmPreset[] = [
   { id: 'freshsales', name: 'Freshsales', matches: ['https://*.myfreshworks.com/*'], searchPath: '/crm/sales/search?q={query}' },
   // Dataverse search's results page in the environment's default app (docs/crms/dynamics.md: assumed, not documented).
   { id: 'dynamics', name: 'Microsoft Dynamics 365', matches: ['https://*.dynamics.com/*'], searchPath: '/main.aspx?pagetype=search&searchText={query}' },
+  // A cloud portal lives under its region's domain; the portal's search page (docs/crms/bitrix24.md: both assumed, not documented).
+  { id: 'bitrix24', name: 'Bitrix24', matches: BITRIX24_DOMAINS.map((domain) => `https://*.bitrix24.${domain}/*`), searchPath: '/search/index.php?q={query}' },
 ];
 
 /** The match pattern that covers one origin (`https://crm.example.com` -> `https://crm.example.com/*`). */
