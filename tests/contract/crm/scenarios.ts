@@ -81,7 +81,8 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       const [id] = c.crm.seed([{ firstName: 'Mary', lastName: 'Jones', company: 'Acme Inc', phones: ['+1 (415) 555-0101'] }]);
       const call = await c.ring('+14155550101');
       // On the first event when the CRM answers within 300 ms; otherwise an update follows (a cold login takes more).
-      const named = await c.pushed(call.sid, (v) => v.contact !== null);
+      // A CRM that names the company in a step of its own (Vtiger, Bitrix24) may push the contact first, the company with its update.
+      const named = await c.pushed(call.sid, (v) => v.contact?.company != null);
       expect(named.status).toBe('ringing');
       expect(named.contact).toEqual({ id, name: 'Mary Jones', company: 'Acme Inc', url: facts.contactUrl(c.crm, id!), kind: facts.contactKind });
       expect(named.contacts).toEqual([named.contact]);
