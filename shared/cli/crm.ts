@@ -170,7 +170,13 @@ function liveFetch(fetch: Fetch): { fetch: Fetch; requests: RecordedRequest[] } 
   };
 }
 
-/** A token cache that remembers every token it held (the chain's last, and the named ones), so the output can redact them. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * A token cache that remembers every token it held (the chain's last, and the named ones), so the output can redact them.
+ * One shorter than 4 characters is no secret (Odoo's user id, `2`), and masking it would mask every `2` of the output;
+ * the session's error messages leave such tokens alone likewise.
+ */
 function recordingTokenCache(tokenNames: Set<string>): { cache: TokenCache; values: string[] } {
   const inner = memoryTokenCache();
   const values: string[] = [];
@@ -180,7 +186,8 @@ function recordingTokenCache(tokenNames: Set<string>): { cache: TokenCache; valu
       get: inner.get,
       delete: inner.delete,
       set: (key, token) => {
-        values.push(token.token, ...Object.entries(token.values ?? {}).flatMap(([name, value]) => (tokenNames.has(name) ? [value] : [])));
+        const held = [token.token, ...Object.entries(token.values ?? {}).flatMap(([name, value]) => (tokenNames.has(name) ? [value] : []))];
+        values.push(...held.filter((value) => value.length >= MIN_SECRET_LENGTH));
         inner.set(key, token);
       },
     },

@@ -1,5 +1,6 @@
 import { attr, child, children, choice, setting } from './attributes.ts';
 import { BODY_FORMATS, JWT_ALGORITHMS, REQUEST_METHODS } from './grammar.ts';
+import { compileRequestParameters } from './compile-request.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { AuthPlan } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
@@ -22,21 +23,23 @@ export function compileAuth(compiler: ElementCompiler, authElement: XmlElement |
       case 'token': {
         const basic = child(method, 'basic');
         const name = attr(method, 'name');
+        const format = choice(method, 'format', BODY_FORMATS);
+        const httpMethod = choice(method, 'method', REQUEST_METHODS) === 'get' ? 'GET' : 'POST';
         auth.push({
           kind: 'token',
           ...(name ? { name } : {}),
           sent: !name || attr(method, 'header') !== undefined || attr(method, 'query') !== undefined,
           values: children(method, 'value').map((value) => ({ name: attr(value, 'name') ?? '', use: compiler.attrPath(value, 'use') ?? { source: '', segments: [] } })),
           url: compiler.attrTemplate(method, 'url', context),
-          method: choice(method, 'method', REQUEST_METHODS) === 'get' ? 'GET' : 'POST',
-          format: choice(method, 'format', BODY_FORMATS),
+          method: httpMethod,
+          format,
           path: compiler.attrPath(method, 'path') ?? { source: '', segments: [] },
           expiresPath: compiler.attrPath(method, 'expires_path'),
           header: setting(method, 'header'),
           prefix: setting(method, 'prefix'),
           query: attr(method, 'query'),
           basic: basic ? { username: compiler.attrTemplate(basic, 'username', context), password: compiler.attrTemplate(basic, 'password', context) } : undefined,
-          parameters: compiler.compileHeaders(method, context, 'parameter'),
+          parameters: compileRequestParameters(compiler, method, format, httpMethod, false, context),
         });
         break;
       }

@@ -113,6 +113,7 @@ function compileEnvelope(compiler: ElementCompiler, element: XmlElement | undefi
   return {
     success: compiler.attrPath(element, 'success'),
     ...(inList === undefined ? {} : { in: lowerList(inList) }),
+    error: compiler.attrPath(element, 'error'),
     message: compiler.attrPath(element, 'message'),
     code: compiler.attrPath(element, 'code'),
     renew: list('renew'),

@@ -23,7 +23,7 @@ export function compileRequest(compiler: ElementCompiler, element: XmlElement, m
  * The `<parameter>`s under `parent`. Outside an array a name is given once: a second one would
  * replace the first in JSON, and several values under one name are said with type="array".
  */
-function compileRequestParameters(compiler: ElementCompiler, parent: XmlElement | undefined, format: 'form' | 'json', method: RequestPlan['method'], inArray: boolean, context: TemplateContext): ParameterPlan[] {
+export function compileRequestParameters(compiler: ElementCompiler, parent: XmlElement | undefined, format: 'form' | 'json', method: RequestPlan['method'], inArray: boolean, context: TemplateContext): ParameterPlan[] {
   const elements = children(parent, 'parameter');
   if (!inArray) {
     const seen = new Set<string>();

@@ -40,6 +40,8 @@ export interface EnvelopePlan {
   success?: PayloadPath;
   /** Lower-cased values of `success` that mean success; absent: any value but a failure word. */
   in?: string[];
+  /** A path only a failed answer holds (JSON-RPC's `error`): an answer holding it failed. */
+  error?: PayloadPath;
   message?: PayloadPath;
   code?: PayloadPath;
   /** Codes meaning "session expired": renew the token chain and replay once. */

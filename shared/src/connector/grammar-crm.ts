@@ -104,6 +104,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           attributes: {
             success: { doc: 'Path of the success flag of a 2xx answer; without it every 2xx is a success.', kind: 'path' },
             in: { doc: 'Comma-separated values of `success` that mean success (case-insensitive); default: any value but a failure word (`false`, `error`, `0`, …).', kind: 'list' },
+            error: { doc: 'Path that only a failed answer holds, whatever its status: an answer holding it (not null) failed for good, unless its code is a `renew` or `retry` one. A JSON-RPC 2.0 answer holds `result` or `error` (Odoo answers `{"error":{"code":200,"message":"Odoo Server Error","data":{…}}}` with HTTP 200).', kind: 'path' },
             message: { doc: 'Path of the CRM\'s error message (`error.message`, `0.message`).', kind: 'path' },
             code: { doc: 'Path of the CRM\'s error code (`error.code`, `0.errorCode`).', kind: 'path' },
             renew: { doc: 'Comma-separated error codes that mean the session expired: the token chain is fetched again and the request replayed, once (Vtiger `INVALID_SESSIONID,SESSION_EXPIRED,SESSION_LEFT_IDLE,AUTHENTICATION_REQUIRED`). HTTP 401 always does this.', kind: 'list' },

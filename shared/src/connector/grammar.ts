@@ -298,13 +298,13 @@ export const authElement: ElementSpec = {
       repeat: true,
       attributes: {
         name: {
-          doc: 'Makes the token the variable `@NAME` of later steps and requests. A named step is sent with requests only when it says `header` or `query` (Vtiger\'s challenge is used once, to log in).',
+          doc: 'Makes the token the variable `@NAME` of later steps and requests, and of the templates reading their answers (a record\'s URL). A named step is sent with requests only when it says `header` or `query` (Vtiger\'s challenge is used once, to log in).',
           kind: 'name',
           schema: identifier('a token name'),
         },
         url: template('The token URL (template).', true),
         method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
-        format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
+        format: { doc: '`form` or `json`: how the token request\'s parameters are sent. In a JSON body they nest and take a `type`, as a request\'s do (Odoo\'s JSON-RPC `authenticate`: `params.args` an array).', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
         path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
         expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
         header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
@@ -322,12 +322,8 @@ export const authElement: ElementSpec = {
           },
           children: {},
         },
-        parameter: {
-          doc: 'A parameter of the token request.',
-          repeat: true,
-          attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
-          children: {},
-        },
+        // The same as a request's: with format="json" nested and typed (a JSON-RPC login: Odoo's `params.args`).
+        parameter: requestParameter,
       },
     },
     jwt: {

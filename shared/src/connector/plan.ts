@@ -63,7 +63,8 @@ export type AuthPlan =
       prefix: string;
       query?: string;
       basic?: { username: Template; password: Template };
-      parameters: HeaderPlan[];
+      /** Nested and typed in a JSON body, as a request's. */
+      parameters: ParameterPlan[];
     }
   | { kind: 'jwt'; algorithm: 'RS256' | 'HS256'; key: Template; ttlSeconds: number; header: string; prefix: string; claims: HeaderPlan[] };
 

@@ -27,4 +27,16 @@ describe("a CRM's answer", () => {
     };
     expect(readCrmAnswer(200, unread, '{"success":true,"result":[{"id":"12x3"}]}', vtiger, 0)).toEqual({ ok: true, payload: { success: true, result: [{ id: '12x3' }] } });
   });
+
+  it('fails an answer that holds the error only a failure holds (JSON-RPC), and takes one without it, whatever its result', () => {
+    const jsonRpc: EnvelopePlan = { error: parsePath('error'), code: parsePath('error.data.name'), message: parsePath('error.data.message'), renew: [], retry: ['odoo.exceptions.ConcurrencyError'] };
+    const refused = { jsonrpc: '2.0', id: 7, error: { code: 200, message: 'Odoo Server Error', data: { name: 'odoo.exceptions.AccessError', message: 'You are not allowed to modify this document' } } };
+    expect(readCrmAnswer(200, () => ({}), JSON.stringify(refused), jsonRpc, 0)).toEqual({ ok: false, error: 'HTTP 200: odoo.exceptions.AccessError: You are not allowed to modify this document', retry: false, renew: false, status: 200 });
+    const busy = { ...refused, error: { ...refused.error, data: { name: 'odoo.exceptions.ConcurrencyError', message: 'Try again' } } };
+    expect(readCrmAnswer(200, () => ({}), JSON.stringify(busy), jsonRpc, 0)).toMatchObject({ ok: false, retry: true });
+    for (const result of [[], false, null, 42]) {
+      expect(readCrmAnswer(200, () => ({}), JSON.stringify({ jsonrpc: '2.0', id: 8, result }), jsonRpc, 0)).toEqual({ ok: true, payload: { jsonrpc: '2.0', id: 8, result } });
+    }
+    expect(readCrmAnswer(200, () => ({}), JSON.stringify({ jsonrpc: '2.0', id: 9, result: 1, error: null }), jsonRpc, 0)).toMatchObject({ ok: true });
+  });
 });

@@ -20,8 +20,9 @@ export type CrmAnswer =
 /**
  * Reads an answer by the engine's HTTP rules and the connector's envelope: 401 (and the
  * envelope's session codes) renew the session; 429, 5xx (and the envelope's retry codes) are
- * retried later, after Retry-After; any other 4xx, and a 2xx whose envelope says it failed,
- * fail for good with the CRM's own code and message. `headers` are read on a failure only.
+ * retried later, after Retry-After; any other 4xx, and a 2xx whose envelope says it failed (by
+ * its success flag, or by holding what only a failure holds), fail for good with the CRM's own
+ * code and message. `headers` are read on a failure only.
  */
 export function readCrmAnswer(status: number, headers: () => Record<string, string>, body: string, envelope: EnvelopePlan, now: number): CrmAnswer {
   let payload: Record<string, unknown> | undefined;
@@ -46,6 +47,10 @@ export function readCrmAnswer(status: number, headers: () => Record<string, stri
   if (payload === undefined) {
     // A PHP fatal answered with HTML and 200 (Vtiger): the server is in trouble, not our request.
     return { ok: false, error: `HTTP ${status}: the CRM's answer is not JSON or XML: ${body.trim().slice(0, 200)}`, retry: true, renew: false, status };
+  }
+  if (envelope.error) {
+    const error = getPath(payload, envelope.error);
+    if (error !== undefined && error !== null) return fail(false);
   }
   if (envelope.success) {
     if (!meansSuccess(text(getPath(payload, envelope.success)), envelope.in)) return fail(false);

@@ -40,7 +40,8 @@ export interface CrmSessionOptions {
 type Vars = Record<string, string | undefined>;
 /** The operation a request counts as under `<limits>`, by the first word of what `send` names it: a search's follow-up is part of its find_contact, a relink of its update_call. */
 const OPERATION_OF_STEP: Record<string, string> = { follow_up: 'find_contact', relink: 'update_call' };
-type Sent = CrmOutcome<Record<string, unknown>>;
+/** A request's answer, with the token chain's values it was sent with: an answer's templates (a record's URL) may read them too. */
+type Sent = { ok: true; value: Record<string, unknown>; chain: Vars } | Extract<CrmOutcome<never>, { ok: false }>;
 /** A number a lookup searches for: its variables (`@number`, `@national`, its forms, `@variant`), its national digits, which a candidate's phones must end with, and its place among the lookup's numbers. */
 type NumberToFind = { vars: Vars; national: string; index: number };
 /**
@@ -126,8 +127,10 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const scope = scopeOf(vars, maps);
       if (batches) scope.batches = batches;
       let outgoing;
+      let chain: Vars;
       try {
         const auth = await resolveChain(scope);
+        chain = auth.vars;
         // The chain's values join the request's own variables, which win over them; added to the scope's
         // fresh set, not copied with it: a copy per request was most of `send`'s own time in the profile (issue 10).
         const requestVars = scope.vars as Vars;
@@ -155,7 +158,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         return copy;
       };
       const answer = readCrmAnswer(status, headers, body, plan.crm.envelope, now());
-      if (answer.ok) return { ok: true, value: answer.payload };
+      if (answer.ok) return { ok: true, value: answer.payload, chain };
       if (answer.renew && hasTokens && attempt === 0) {
         forgetChain(plan.crm.auth, scope, tokenCache);
         continue;
@@ -440,7 +443,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       if (!sent.ok) return sent;
       const id = valueOf(plan.logCall.response.id, sent.value, scopeOnce(vars, answerMaps.get(plan.logCall)));
       if (!id) return failure(`log_call: the CRM's answer has no ${plan.logCall.response.id?.use?.source ?? 'id'}`, false);
-      return { ok: true, value: { id, url: recordUrl(plan.logCall, sent.value, vars, id) } };
+      return { ok: true, value: { id, url: recordUrl(plan.logCall, sent.value, { ...sent.chain, ...vars }, id) } };
     },
 
     // Without the config field find_call reads by (HubSpot's unique call property), there is no key to find a call by.
@@ -453,7 +456,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             if (meansNone(sent, operation.missing)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
             const id = valueOf(operation.response.id, sent.value, scopeOnce(vars, answerMaps.get(operation)));
-            return { ok: true as const, value: id ? { id, url: recordUrl(operation, sent.value, vars, id) } : null };
+            return { ok: true as const, value: id ? { id, url: recordUrl(operation, sent.value, { ...sent.chain, ...vars }, id) } : null };
           },
         }
       : {}),
@@ -492,7 +495,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         const relinked = await relink(plan.updateCall.relink, vars, vars.call_contact_id);
         if (!relinked.ok) return relinked;
       }
-      return { ok: true, value: { url: recordUrl(plan.updateCall, sent.value, vars, recordId) } };
+      return { ok: true, value: { url: recordUrl(plan.updateCall, sent.value, { ...sent.chain, ...vars }, recordId) } };
     },
 
     async signIn() {

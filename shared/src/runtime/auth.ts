@@ -4,12 +4,13 @@ import { getPath } from '../payload/path.ts';
 import type { TemplateScope } from '../template/render.ts';
 import { base64 } from '../template/filters.ts';
 import { signJwt } from '../signature/jwt.ts';
-import type { Reference } from '../template/ast.ts';
+import type { Reference, Template } from '../template/ast.ts';
 import { references } from '../template/parse.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { appendQuery } from './form-encoded.ts';
 import { encodeParameters, type Fetch } from './http.ts';
+import { formFields, jsonObject, requestTemplates } from './request-parameters.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 /** A token from a token step, and when it stops being good (ms since the epoch). */
@@ -167,7 +168,7 @@ const NO_VALUES: Record<string, string> = Object.freeze({});
 
 /** The cache key of a token step: its URL and parameters as rendered (another account, another token). */
 function tokenKey(method: TokenStep, scope: TemplateScope): string {
-  return JSON.stringify([renderTemplate(method.url, scope), method.parameters.map((p) => [p.name, renderTemplate(p.value, scope)]), method.basic ? renderTemplate(method.basic.username, scope) : '']);
+  return JSON.stringify([...stepTemplates(method).map((template) => renderTemplate(template, scope)), method.basic ? renderTemplate(method.basic.username, scope) : '']);
 }
 
 /**
@@ -214,7 +215,7 @@ function knownChainKeys(chain: Array<{ method: TokenStep; index: number }>): Kno
   const first = chain[0]!.method;
   let known = chainKeys.get(first);
   if (!known) {
-    const templates = chain.flatMap(({ method }) => [method.url, ...method.parameters.map((p) => p.value), ...(method.basic ? [method.basic.username] : [])]);
+    const templates = chain.flatMap(({ method }) => [...stepTemplates(method), ...(method.basic ? [method.basic.username] : [])]);
     const standIns: Record<string, string> = {};
     for (const { method } of chain) {
       if (method.name) standIns[method.name] = `<${method.name}>`;
@@ -224,6 +225,11 @@ function knownChainKeys(chain: Array<{ method: TokenStep; index: number }>): Kno
     chainKeys.set(first, known);
   }
   return known;
+}
+
+/** A step's URL and parameter values, nested ones too: what its cache key renders. */
+function stepTemplates(method: TokenStep): Template[] {
+  return requestTemplates({ url: method.url, headers: [], parameters: method.parameters });
 }
 
 /** Forgets the tokens of a plan's token steps (after the provider answered 401). */
@@ -294,18 +300,23 @@ function asRuntimeError<T>(render: () => T): T {
 /** One token step over the network: its token, lifetime and `<value>`s. */
 async function fetchToken(method: TokenStep, index: number, scope: TemplateScope, environment: AuthEnvironment): Promise<CachedToken & { values: Record<string, string> }> {
   let url: URL;
-  const fields: Array<[string, string]> = [];
+  let fields: Array<[string, string]> = [];
+  let json: Record<string, unknown> | undefined;
   const headers: Record<string, string> = {};
   try {
     url = new URL(renderTemplate(method.url, scope));
-    for (const parameter of method.parameters) fields.push([parameter.name, renderTemplate(parameter.value, scope)]);
+    // A JSON body may nest and type its values (Odoo's JSON-RPC `authenticate`), a form or a query only lists them.
+    if (method.format === 'json' && method.method !== 'GET') json = jsonObject(method.parameters, scope);
+    else fields = formFields(method.parameters, scope);
     if (method.basic) headers.Authorization = `Basic ${base64(`${renderTemplate(method.basic.username, scope)}:${renderTemplate(method.basic.password, scope)}`)}`;
   } catch (error) {
     if (error instanceof MissingValueError) throw new ConnectorRuntimeError(error.message, 'missing-value');
+    // A typed parameter that is no number says so itself.
+    if (error instanceof ConnectorRuntimeError) throw error;
     throw new ConnectorRuntimeError(`the token URL is not valid: ${(error as Error).message}`, 'invalid-url');
   }
   if (!environment.fetch) throw new ConnectorRuntimeError('this connector fetches a token before each call: no network was given', 'not-supported');
-  const { body, contentType } = encodeParameters(method.method, method.format, url, fields, () => Object.fromEntries(fields));
+  const { body, contentType } = encodeParameters(method.method, method.format, url, fields, () => json ?? {});
   if (contentType) headers['Content-Type'] = contentType;
   headers.Accept = 'application/json';
   let status: number;
