@@ -21,7 +21,7 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales', 'dynamics', 'bitrix24'].map((id) => `connectors/crm/${id}.xml`);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce', 'freshsales', 'dynamics', 'bitrix24', 'odoo'].map((id) => `connectors/crm/${id}.xml`);
     const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
     for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
@@ -107,6 +107,26 @@ describe('phone-connector crm', () => {
     expect(JSON.parse(shown.requests[0].body).phone_call).toMatchObject({ call_direction: true, targetable_type: 'contact', targetable: { id: '31002001' }, call_duration: 282 });
     expect(shown.result).toEqual({ ok: true, value: { id: '31009001', url: 'https://acme.myfreshworks.com/crm/sales/contacts/31002001' } });
     expect(found.out + logged.out).not.toContain('sfg999666t673t7t82');
+  });
+
+  it("dry-runs the Odoo lookup and note the docs show: the JSON-RPC sign-in, the user id in each body (too short to redact), the key redacted", async () => {
+    const ODOO = ['connectors/crm/odoo.xml', '--config', 'connectors/examples/crm-odoo.config.json', '--responses', 'connectors/examples/crm-odoo-responses'];
+    const found = await run(['crm', ...ODOO, '--find', '+1 415 555 0100']);
+    expect(found.code).toBe(0);
+    const lookup = JSON.parse(found.out);
+    expect(lookup.requests.map((r: { step: string; url: string }) => `${r.step} ${r.url}`)).toEqual(['token-uid', 'token-own_partner', 'find_contact-Contacts'].map((step) => `${step} https://acme.odoo.com/jsonrpc`));
+    const args = lookup.requests.map((r: { body: string }) => JSON.parse(r.body).params.args);
+    expect(args[0]).toEqual(['acme', 'relay@acme.example', '<redacted>', {}]);
+    expect(args[2]).toEqual(['acme', 2, '<redacted>', 'res.partner', 'search_read', [['|', ['phone', '=ilike', '%0100'], ['phone', '=ilike', '%0100']]], { fields: ['name', 'phone', 'phone', 'commercial_company_name'], limit: 50 }]);
+    // +44 20 7946 0100 ends in 0100 too, but not in the caller's national number: left out.
+    expect(lookup.result).toEqual({ ok: true, value: [{ id: '14', name: 'Jane Doe', company: 'Acme', url: 'https://acme.odoo.com/web#id=14&model=res.partner&view_type=form', kind: 'Contacts' }] });
+    const logged = await run(['crm', ...ODOO, '--log', 'connectors/examples/crm-odoo-call.json']);
+    expect(logged.code).toBe(0);
+    const note = JSON.parse(logged.out).requests.at(-1);
+    expect(note.step).toBe('log_call');
+    expect(JSON.parse(note.body).params.args.slice(3)).toEqual(['res.partner', 'message_post', [[14]], expect.objectContaining({ message_type: 'comment', subtype_xmlid: 'mail.mt_note', body_is_html: true, author_id: 9 })]);
+    expect(JSON.parse(logged.out).result).toEqual({ ok: true, value: { id: '1187', url: 'https://acme.odoo.com/web#id=14&model=res.partner&view_type=form' } });
+    expect(found.out + logged.out).not.toContain('7d0f3c1a9b2e4f6a8c0d1e2f3a4b5c6d7e8f9a0b');
   });
 
   it('shows the requests of a lookup fed by recorded responses, named by step, secrets redacted', async () => {
