@@ -21,8 +21,8 @@ describe('match patterns', () => {
     expect(originPattern('https://crm.example.com:8443/path?q=1')).toBe('https://crm.example.com/*');
   });
 
-  it('has a preset for each of the eight CRMs', () => {
-    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales', 'dynamics', 'bitrix24']);
+  it('has a preset for each of the nine CRMs', () => {
+    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive', 'freshsales', 'dynamics', 'bitrix24', 'odoo']);
   });
 
   it('covers Bitrix24 portals under each regional domain, and no look-alike host', () => {
@@ -31,6 +31,14 @@ describe('match patterns', () => {
     for (const url of ['https://acme.bitrix24.com/crm/contact/details/105/', 'https://acme.bitrix24.de/crm/', 'https://acme.bitrix24.eu/', 'https://acme.bitrix24.com.br/crm/']) expect(covered(url), url).toBe(true);
     expect(covered('https://acme.bitrix24.com.evil.io/crm/')).toBe(false);
     expect(covered('https://bitrix24.example.com/crm/')).toBe(false);
+  });
+
+  it('covers every database on odoo.com, and no look-alike host', () => {
+    const [pattern] = CRM_PRESETS.find((p) => p.id === 'odoo')!.matches;
+    expect(matchesPattern(pattern!, 'https://acme.odoo.com/odoo/contacts/14')).toBe(true);
+    expect(matchesPattern(pattern!, 'https://acme.odoo.com/web#id=14&model=res.partner&view_type=form')).toBe(true);
+    expect(matchesPattern(pattern!, 'https://acme.odoo.com.evil.example/odoo')).toBe(false);
+    expect(matchesPattern(pattern!, 'https://notodoo.com/')).toBe(false);
   });
 
   it("covers every Freshsales account's bundle alias, and no look-alike host", () => {
@@ -66,6 +74,11 @@ describe('Open in CRM', () => {
     expect(searchUrlFor('https://contoso.crm4.dynamics.com/main.aspx?appid=1&pagetype=entityrecord&etn=contact', sites, '+14155550100')).toBe(
       'https://contoso.crm4.dynamics.com/main.aspx?pagetype=search&searchText=%2B14155550100',
     );
+  });
+
+  it("opens Odoo's Contacts on the database the agent is in", () => {
+    const sites = [{ pattern: 'https://*.odoo.com/*', preset: 'odoo' }];
+    expect(searchUrlFor('https://acme.odoo.com/odoo/contacts/14', sites, '+14155550100')).toBe('https://acme.odoo.com/odoo/contacts');
   });
 
   it('uses a custom search URL, and nothing for sites without one', () => {

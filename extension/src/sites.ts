@@ -5,7 +5,7 @@ import type { EnabledSite } from './storage.ts';
  * `{query}` in a search URL is replaced by the URL-encoded number.
  */
 export interface CrmPreset {
-  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales' | 'dynamics' | 'bitrix24';
+  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive' | 'freshsales' | 'dynamics' | 'bitrix24' | 'odoo';
   name: string;
   /** Match patterns for the CRM's hosts (requested as optional host permissions). */
   matches: string[];
@@ -27,6 +27,9 @@ export const CRM_PRESETS: readonly CrmPreset[] = [
   { id: 'dynamics', name: 'Microsoft Dynamics 365', matches: ['https://*.dynamics.com/*'], searchPath: '/main.aspx?pagetype=search&searchText={query}' },
   // A cloud portal lives under its region's domain; the portal's search page (docs/crms/bitrix24.md: both assumed, not documented).
   { id: 'bitrix24', name: 'Bitrix24', matches: BITRIX24_DOMAINS.map((domain) => `https://*.bitrix24.${domain}/*`), searchPath: '/search/index.php?q={query}' },
+  // Databases on odoo.com; a self-hosted Odoo is a site the agent adds. Odoo's web client takes no search from its
+  // address: the Contacts app's list (its path since 17.2), where the agent searches (docs/crms/odoo.md).
+  { id: 'odoo', name: 'Odoo', matches: ['https://*.odoo.com/*'], searchPath: '/odoo/contacts' },
 ];
 
 /** The match pattern that covers one origin (`https://crm.example.com` -> `https://crm.example.com/*`). */
