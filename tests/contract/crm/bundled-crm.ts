@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CrmCall, type CrmConnectorPlan, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
-import { expect } from 'vitest';
+import { type CrmCall, type CrmConnectorPlan, type Contact, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
+import { expect, it } from 'vitest';
 import type { CrmSimulator, SeedContact } from '../../simulators/crm/crm-simulator.ts';
 
 export function loadBundledCrm(id: string): CrmConnectorPlan {
@@ -29,10 +29,37 @@ const SESSION_PEOPLE: SeedContact[] = [
   { firstName: 'Gone', lastName: 'Away', phones: ['+1 303 555 0199'], deleted: true },
 ];
 
+export type SessionPeople = Record<'jane' | 'ravi' | 'olu' | 'bob' | 'bea', string>;
+
 /** Seeds SESSION_PEOPLE; their CRM ids by first name (the deleted one left out). */
-export function seedSessionPeople(crm: CrmSimulator): Record<'jane' | 'ravi' | 'olu' | 'bob' | 'bea', string> {
+export function seedSessionPeople(crm: CrmSimulator): SessionPeople {
   const [jane, ravi, olu, bob, bea] = crm.seed(SESSION_PEOPLE);
   return { jane: jane!, ravi: ravi!, olu: olu!, bob: bob!, bea: bea! };
+}
+
+/**
+ * The lookups of SESSION_PEOPLE every session test makes: each stored form of a number found with
+ * its name and company (`company`: what the CRM calls it; `second`: where Ravi's second phone is),
+ * and both contacts that share a number. `ids` is read once the simulator is seeded.
+ */
+export function itFindsSessionPeople(
+  open: () => CrmSession,
+  contact: (id: string, name: string, company: string | null) => Contact,
+  ids: () => SessionPeople,
+  words: { company: string; second: string },
+): void {
+  it.each([
+    [`(415) 555-0100, with its ${words.company}`, '+14155550100', 'jane', 'Jane Doe', 'Acme'],
+    [`+1 415-555-0177 in the ${words.second}`, '+14155550177', 'ravi', 'Ravi Shah', 'Globex'],
+    [`020 7946 0018, no ${words.company}`, '+442079460018', 'olu', 'Olu Ade', null],
+  ] as const)('finds a number stored as %s', async (_, number, key, name, company) => {
+    expect(await open().findContacts(number)).toEqual({ ok: true, value: [contact(ids()[key], name, company)] });
+  });
+
+  it('offers both contacts that share a number', async () => {
+    const found = await open().findContacts('+12125550142');
+    expect(found.ok && found.value.map((c) => c.id).sort()).toEqual([ids().bob, ids().bea].sort());
+  });
 }
 
 /** The sample call of the docs (connectors/examples/crm-call.json), without disposition, recording or contact; tests add what they look at. */
