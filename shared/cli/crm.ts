@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache, toE164 } from '../src/index.ts';
 import { recordingFetch, type RecordedRequest, type RecordedResponse } from '../src/crm/recorded-crm.ts';
-import { redactRequest, redactSecretParameters, secretValues } from '../src/runtime/redact.ts';
+import { redactRequest, redactSecretParameters, secretValues, worthMasking } from '../src/runtime/redact.ts';
 import type { Fetch } from '../src/runtime/http.ts';
 import { CALL_STATUSES } from '../src/record/call-status.ts';
 import { InputError, readInput, UsageError } from './input.ts';
@@ -170,12 +170,9 @@ function liveFetch(fetch: Fetch): { fetch: Fetch; requests: RecordedRequest[] } 
   };
 }
 
-const MIN_SECRET_LENGTH = 4;
-
 /**
- * A token cache that remembers every token it held (the chain's last, and the named ones), so the output can redact them.
- * One shorter than 4 characters is no secret (Odoo's user id, `2`), and masking it would mask every `2` of the output;
- * the session's error messages leave such tokens alone likewise.
+ * A token cache that remembers every token it held (the chain's last, and the named ones), so the output can redact them,
+ * those worth masking (worthMasking: not Odoo's user id, `2`), as the session's error messages do.
  */
 function recordingTokenCache(tokenNames: Set<string>): { cache: TokenCache; values: string[] } {
   const inner = memoryTokenCache();
@@ -187,7 +184,7 @@ function recordingTokenCache(tokenNames: Set<string>): { cache: TokenCache; valu
       delete: inner.delete,
       set: (key, token) => {
         const held = [token.token, ...Object.entries(token.values ?? {}).flatMap(([name, value]) => (tokenNames.has(name) ? [value] : []))];
-        values.push(...held.filter((value) => value.length >= MIN_SECRET_LENGTH));
+        values.push(...held.filter(worthMasking));
         inner.set(key, token);
       },
     },

@@ -4,7 +4,7 @@ import { nationalDigits, toE164 } from '../record/phone.ts';
 import { ConnectorRuntimeError } from '../runtime/errors.ts';
 import type { Fetch } from '../runtime/http.ts';
 import { forgetChain, memoryTokenCache, resolveAuthMethods, type TokenCache } from '../runtime/auth.ts';
-import { REDACTED, secretValues } from '../runtime/redact.ts';
+import { REDACTED, secretValues, worthMasking } from '../runtime/redact.ts';
 import type { AgentProfile } from '../runtime/scope.ts';
 import type { Template } from '../template/ast.ts';
 import { references } from '../template/parse.ts';
@@ -75,7 +75,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
   const tokens = new Set<string>();
   const tokenNames = plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []));
-  const mask = (text: string) => [...secrets, ...tokens].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
+  const mask = (text: string) => [...secrets, ...tokens].filter(worthMasking).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
   const failure = (error: string, retry: boolean, extra: { retryAfterMs?: number; status?: number } = {}) => ({ ok: false as const, error: mask(error), retry, ...extra });
 
   /** `@now`: written again only when the clock moved, not for each of the scopes a lookup builds by number and candidate (issue 10). */

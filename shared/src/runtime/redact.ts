@@ -2,6 +2,14 @@ import type { ConnectorPlan } from '../connector/plan.ts';
 import type { OutgoingRequest } from './http.ts';
 
 export const REDACTED = '<redacted>';
+
+/**
+ * Whether a token or secret is worth masking in a text: one shorter than 4 characters is no
+ * secret (Odoo's user id, `2`), and masking it would mask every `2` of the text.
+ */
+export function worthMasking(value: string): boolean {
+  return value.length >= 4;
+}
 const SECRET_NAME = /(token|secret|password|passwd|pass|api_?key|apikey|private_?key)$/i;
 
 /** The config values a dry-run must not print: password fields and fields named like secrets. */
